@@ -1,0 +1,3 @@
+import type { MlduckPlugin } from '../../src/plugin.ts';
+
+export const tokenizePlugin: MlduckPlugin = { name: 'tokenize' };

@@ -1,0 +1,560 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBMaterializedResult,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { errorMessage, MlduckError } from './errors.ts';
+import { MLDUCK_VERSION, PACKAGE_ROOT } from './version.ts';
+
+export const DEFAULT_DB_PATH = 'warehouse.duckdb';
+
+export interface OpenOptions {
+  /** Open for queries only: no migrations, no writes, other read-only processes may share the file. */
+  readOnly?: boolean;
+  /** Folder of `NNN_name.sql` table migrations (default: the package's `sql/`). */
+  sqlDir?: string;
+  /** Folder of `<view>.sql` view definitions (default: the package's `views/`). */
+  viewsDir?: string;
+}
+
+export type SqlParams = DuckDBValue[] | Record<string, DuckDBValue>;
+export type Row = Record<string, unknown>;
+
+export interface MigrationStatus {
+  applied: string[];
+  pending: string[];
+}
+
+/** What an ingest function may use: the open transaction, its id, and a way to report warnings. */
+export interface IngestContext {
+  readonly ingestId: number;
+  readonly kind: string;
+  /** The path as recorded in `ingest_log` (relative to the working directory when inside it). */
+  readonly path: string;
+  /** The absolute path of the input. */
+  readonly absolutePath: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly wh: Warehouse;
+  readonly conn: DuckDBConnection;
+  warn(message: string): void;
+}
+
+export interface IngestOptions {
+  /** Recorded in `ingest_log.options` as JSON. */
+  options?: Record<string, unknown>;
+  /** Re-ingest even when the same bytes were ingested before. */
+  force?: boolean;
+}
+
+export type IngestStatus = 'ok' | 'skipped' | 'failed';
+
+export interface IngestReport {
+  kind: string;
+  path: string;
+  status: IngestStatus;
+  ingestId: number | null;
+  sha256: string;
+  bytes: number;
+  /** Rows written per table by this ingest. */
+  rows: Record<string, number>;
+  warnings: string[];
+  /** Earlier ingests of the same path whose rows this one replaced. */
+  replaced: number[];
+  /** Why it was skipped or failed. */
+  message?: string;
+}
+
+const LOCK_PATTERN = /Could not set lock on file "([^"]+)": Conflicting lock is held in (.*?) \(PID (\d+)\)/;
+
+/** Turns DuckDB's open errors into one actionable line. */
+function openError(path: string, readOnly: boolean, error: unknown): MlduckError {
+  const message = errorMessage(error);
+  const lock = LOCK_PATTERN.exec(message);
+  if (lock) {
+    return new MlduckError(`warehouse ${path} is locked by another process (${lock[2]}, PID ${lock[3]})`, {
+      kind: 'locked',
+      hint: 'DuckDB allows one writer or many readers: wait for the writer to finish, then retry; concurrent read-only access (--read-only) works whenever no writer holds the file',
+      cause: error,
+    });
+  }
+  if (/not a valid DuckDB database file/.test(message)) {
+    return new MlduckError(`${path} exists but is not a DuckDB database file`, {
+      kind: 'input',
+      hint: 'pass another --db path, or move the file away to create a new warehouse',
+      cause: error,
+    });
+  }
+  if (/database does not exist/.test(message) && readOnly) {
+    return new MlduckError(`warehouse ${path} does not exist`, {
+      kind: 'input',
+      hint: 'build one with `mlduck demo` or `mlduck ingest …` first',
+      cause: error,
+    });
+  }
+  if (/Is a directory/.test(message)) {
+    return new MlduckError(`${path} is a directory, not a DuckDB database file`, {
+      kind: 'input',
+      cause: error,
+    });
+  }
+  return new MlduckError(`cannot open warehouse ${path}: ${message}`, { kind: 'input', cause: error });
+}
+
+/** SQL string literal. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** SQL identifier, always quoted so keys with `/`, `.` or `:` stay verbatim. */
+export function sqlIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Streams a file through sha256; never holds it in memory. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** How a path is recorded: relative to the working directory when inside it, so warehouses stay portable. */
+export function recordedPath(path: string, cwd: string = process.cwd()): string {
+  const absolute = resolve(cwd, path);
+  const rel = relative(cwd, absolute);
+  if (rel && !rel.startsWith('..') && !rel.startsWith(sep) && !/^[a-zA-Z]:/.test(rel))
+    return rel.split(sep).join('/');
+  return absolute;
+}
+
+function listSqlFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.sql'))
+    .sort();
+}
+
+function checksum(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+const MIGRATION_NAME = /^(\d{3,})_[a-z0-9_]+\.sql$/;
+
+/**
+ * One DuckDB warehouse file, opened once per process. Owns the connection used for writes, the
+ * migrations of `sql/` and `views/`, and the ingest protocol (hash, skip, replace, one transaction, log).
+ */
+export class Warehouse {
+  readonly path: string;
+  readonly readOnly: boolean;
+  readonly instance: DuckDBInstance;
+  /** The warehouse's main connection: every transaction runs on it. */
+  readonly conn: DuckDBConnection;
+  private readonly sqlDir: string;
+  private readonly viewsDir: string;
+  private inTransaction = false;
+  private closed = false;
+
+  private constructor(
+    path: string,
+    readOnly: boolean,
+    instance: DuckDBInstance,
+    conn: DuckDBConnection,
+    sqlDir: string,
+    viewsDir: string,
+  ) {
+    this.path = path;
+    this.readOnly = readOnly;
+    this.instance = instance;
+    this.conn = conn;
+    this.sqlDir = sqlDir;
+    this.viewsDir = viewsDir;
+  }
+
+  /** Opens (or creates) a warehouse and brings its schema up to date unless read-only. */
+  static async open(path: string = DEFAULT_DB_PATH, options: OpenOptions = {}): Promise<Warehouse> {
+    const readOnly = options.readOnly ?? false;
+    const isMemory = path === ':memory:';
+    if (!isMemory && existsSync(path) && statSync(path).isDirectory()) {
+      throw new MlduckError(`${path} is a directory, not a DuckDB database file`, { kind: 'input' });
+    }
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+    } catch (error) {
+      throw openError(path, readOnly, error);
+    }
+    const conn = await instance.connect();
+    const wh = new Warehouse(
+      path,
+      readOnly,
+      instance,
+      conn,
+      options.sqlDir ?? join(PACKAGE_ROOT, 'sql'),
+      options.viewsDir ?? join(PACKAGE_ROOT, 'views'),
+    );
+    if (!readOnly) {
+      try {
+        await wh.migrate();
+      } catch (error) {
+        wh.close();
+        throw error;
+      }
+    }
+    return wh;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+
+  /** Runs SQL (one or more statements) and returns the materialized result. */
+  async run(sql: string, params?: SqlParams): Promise<DuckDBMaterializedResult> {
+    return params === undefined ? this.conn.run(sql) : this.conn.run(sql, params);
+  }
+
+  /** Rows as plain JS objects (BIGINT → bigint, TIMESTAMPTZ → Date, LIST → array, STRUCT → object). */
+  async all<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+    const reader =
+      params === undefined ? await this.conn.runAndReadAll(sql) : await this.conn.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS() as T[];
+  }
+
+  /** The first column of the first row, or undefined. */
+  async scalar<T = unknown>(sql: string, params?: SqlParams): Promise<T | undefined> {
+    const rows =
+      params === undefined
+        ? (await this.conn.runAndReadAll(sql)).getRowsJS()
+        : (await this.conn.runAndReadAll(sql, params)).getRowsJS();
+    return rows[0]?.[0] as T | undefined;
+  }
+
+  /** A separate connection, e.g. to stream a result while the main one writes. Not part of transactions. */
+  async connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
+  private assertWritable(what: string): void {
+    if (this.readOnly) {
+      throw new MlduckError(`${what} needs write access, but ${this.path} is open read-only`, {
+        kind: 'usage',
+        hint: 'run without --read-only',
+      });
+    }
+  }
+
+  /** Runs `fn` in one transaction on the main connection: all of it lands, or none of it. */
+  async transaction<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.assertWritable('a transaction');
+    if (this.inTransaction) {
+      throw new MlduckError('nested transactions are not supported', { kind: 'internal' });
+    }
+    this.inTransaction = true;
+    try {
+      await this.conn.run('BEGIN TRANSACTION');
+      let result: T;
+      try {
+        result = await fn(this.conn);
+      } catch (error) {
+        await this.conn.run('ROLLBACK');
+        throw error;
+      }
+      await this.conn.run('COMMIT');
+      return result;
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  // ── migrations ────────────────────────────────────────────────────────────
+
+  private async ensureMigrationTables(): Promise<void> {
+    await this.conn.run(`
+      CREATE TABLE IF NOT EXISTS schema_migrations (
+        version VARCHAR NOT NULL, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL
+      );
+      COMMENT ON TABLE schema_migrations IS 'Table migrations (sql/NNN_*.sql) applied to this warehouse, one row each, applied exactly once in order.';
+      COMMENT ON COLUMN schema_migrations.version IS 'The NNN prefix of the migration file.';
+      COMMENT ON COLUMN schema_migrations.name IS 'The migration file name.';
+      COMMENT ON COLUMN schema_migrations.checksum IS 'sha256 of the file text when it was applied.';
+      COMMENT ON COLUMN schema_migrations.applied_at IS 'When the migration was applied (UTC).';
+      CREATE TABLE IF NOT EXISTS schema_views (
+        name VARCHAR NOT NULL, checksum VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL
+      );
+      COMMENT ON TABLE schema_views IS 'View definitions (views/*.sql) currently installed, with the checksum of the file they came from; changed files are re-applied on open.';
+      COMMENT ON COLUMN schema_views.name IS 'The view file name.';
+      COMMENT ON COLUMN schema_views.checksum IS 'sha256 of the view file text that was applied.';
+      COMMENT ON COLUMN schema_views.applied_at IS 'When the view was last (re)created (UTC).';
+    `);
+  }
+
+  /** Which migration files are applied and which are pending. Works read-only. */
+  async migrationStatus(): Promise<MigrationStatus> {
+    const files = this.migrationFiles();
+    const exists = await this.scalar<bigint>(
+      "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations' AND schema_name = 'main'",
+    );
+    const applied = new Set<string>();
+    if (exists && exists > 0n) {
+      for (const row of await this.all<{ name: string }>('SELECT name FROM schema_migrations'))
+        applied.add(row.name);
+    }
+    return {
+      applied: files.filter((f) => applied.has(f)),
+      pending: files.filter((f) => !applied.has(f)),
+    };
+  }
+
+  private migrationFiles(): string[] {
+    const files = listSqlFiles(this.sqlDir);
+    for (const file of files) {
+      if (!MIGRATION_NAME.test(file)) {
+        throw new MlduckError(`migration file name ${file} is not NNN_name.sql`, {
+          kind: 'internal',
+          file: join(this.sqlDir, file),
+        });
+      }
+    }
+    return files;
+  }
+
+  /** Applies pending `sql/` migrations in order, each in its own transaction, then syncs `views/`. */
+  async migrate(): Promise<{ applied: string[]; views: string[] }> {
+    this.assertWritable('migrating');
+    await this.ensureMigrationTables();
+    const { pending } = await this.migrationStatus();
+    for (const file of pending) {
+      const text = readFileSync(join(this.sqlDir, file), 'utf8');
+      try {
+        await this.transaction(async (conn) => {
+          await conn.run(text);
+          await conn.run('INSERT INTO schema_migrations VALUES ($1, $2, $3, now())', [
+            MIGRATION_NAME.exec(file)![1]!,
+            file,
+            checksum(text),
+          ]);
+        });
+      } catch (error) {
+        throw new MlduckError(`migration ${file} failed: ${errorMessage(error)}`, {
+          kind: 'internal',
+          file: join(this.sqlDir, file),
+          cause: error,
+        });
+      }
+    }
+    const views = await this.syncViews();
+    return { applied: pending, views };
+  }
+
+  /**
+   * (Re)creates the views whose file changed, drops views whose file is gone. Views may use each other,
+   * so a view that fails is retried after the others until no more progress is made.
+   */
+  private async syncViews(): Promise<string[]> {
+    const files = listSqlFiles(this.viewsDir);
+    const installed = new Map<string, string>();
+    for (const row of await this.all<{ name: string; checksum: string }>(
+      'SELECT name, checksum FROM schema_views',
+    )) {
+      installed.set(row.name, row.checksum);
+    }
+    const existingViews = new Set(
+      (await this.all<{ view_name: string }>('SELECT view_name FROM duckdb_views() WHERE NOT internal')).map(
+        (r) => r.view_name,
+      ),
+    );
+    let todo = files
+      .map((file) => ({ file, text: readFileSync(join(this.viewsDir, file), 'utf8') }))
+      .filter(({ file, text }) => {
+        const viewName = file.slice(0, -'.sql'.length);
+        return installed.get(file) !== checksum(text) || !existingViews.has(viewName);
+      });
+    const removed = [...installed.keys()].filter((name) => !files.includes(name));
+    const applied: string[] = [];
+    if (todo.length === 0 && removed.length === 0) return applied;
+
+    await this.transaction(async (conn) => {
+      for (const name of removed) {
+        await conn.run(`DROP VIEW IF EXISTS ${sqlIdent(name.slice(0, -'.sql'.length))}`);
+        await conn.run('DELETE FROM schema_views WHERE name = $1', [name]);
+      }
+      while (todo.length > 0) {
+        const failed: { file: string; text: string; error: string }[] = [];
+        for (const item of todo) {
+          try {
+            await conn.run(item.text);
+            await conn.run('DELETE FROM schema_views WHERE name = $1', [item.file]);
+            await conn.run('INSERT INTO schema_views VALUES ($1, $2, now())', [
+              item.file,
+              checksum(item.text),
+            ]);
+            applied.push(item.file);
+          } catch (error) {
+            failed.push({ ...item, error: errorMessage(error) });
+          }
+        }
+        if (failed.length === todo.length) {
+          const first = failed[0]!;
+          throw new MlduckError(`view ${first.file} failed: ${first.error}`, {
+            kind: 'internal',
+            file: join(this.viewsDir, first.file),
+          });
+        }
+        todo = failed;
+      }
+    });
+    return applied;
+  }
+
+  // ── ingest protocol ───────────────────────────────────────────────────────
+
+  /** Tables that carry an `ingest_id` column, i.e. whose rows belong to an ingest. */
+  async ingestedTables(): Promise<string[]> {
+    const rows = await this.all<{ table_name: string }>(`
+      SELECT c.table_name FROM duckdb_columns() c
+      JOIN duckdb_tables() t ON t.table_name = c.table_name AND t.schema_name = c.schema_name
+      WHERE c.column_name = 'ingest_id' AND c.schema_name = 'main' AND c.table_name <> 'ingest_log'
+      ORDER BY c.table_name`);
+    return rows.map((r) => r.table_name);
+  }
+
+  /**
+   * Ingests one input file: hashes it, skips it when the same bytes at the same path were ingested
+   * before, otherwise runs `fn` in one transaction that also deletes the rows of earlier versions of the
+   * same path and writes the `ingest_log` row. On error nothing of `fn` remains and a `failed` log row
+   * says why; the error is rethrown.
+   */
+  async ingest(
+    kind: string,
+    inputPath: string,
+    fn: (ctx: IngestContext) => Promise<void>,
+    options: IngestOptions = {},
+  ): Promise<IngestReport> {
+    this.assertWritable('ingest');
+    const absolutePath = resolve(inputPath);
+    if (!existsSync(absolutePath)) {
+      throw new MlduckError('no such file', { file: inputPath, hint: 'check the path' });
+    }
+    const stat = statSync(absolutePath);
+    if (!stat.isFile()) {
+      throw new MlduckError('expected a file, found a directory or special file', { file: inputPath });
+    }
+    const path = recordedPath(absolutePath);
+    const sha256 = await sha256File(absolutePath);
+    const bytes = stat.size;
+    const report: IngestReport = {
+      kind,
+      path,
+      status: 'ok',
+      ingestId: null,
+      sha256,
+      bytes,
+      rows: {},
+      warnings: [],
+      replaced: [],
+    };
+
+    const previous = await this.all<{ ingest_id: bigint; sha256: string }>(
+      "SELECT ingest_id, sha256 FROM ingest_log WHERE kind = $1 AND path = $2 AND status = 'ok' ORDER BY ingest_id",
+      [kind, path],
+    );
+    const same = previous.find((p) => p.sha256 === sha256);
+    if (same && !options.force) {
+      report.status = 'skipped';
+      report.ingestId = Number(same.ingest_id);
+      report.message = `unchanged since ingest ${same.ingest_id}`;
+      return report;
+    }
+
+    const ingestId = Number(await this.scalar<bigint>("SELECT nextval('ingest_id_seq')"));
+    report.ingestId = ingestId;
+    const startedAt = new Date();
+    const optionsJson = JSON.stringify(options.options ?? {});
+    const ctx: IngestContext = {
+      ingestId,
+      kind,
+      path,
+      absolutePath,
+      sha256,
+      bytes,
+      wh: this,
+      conn: this.conn,
+      warn: (message) => report.warnings.push(message),
+    };
+
+    try {
+      await this.transaction(async (conn) => {
+        const tables = await this.ingestedTables();
+        const oldIds = previous.map((p) => Number(p.ingest_id));
+        if (oldIds.length > 0) {
+          const idList = oldIds.join(', ');
+          for (const table of tables) {
+            await conn.run(`DELETE FROM ${sqlIdent(table)} WHERE ingest_id IN (${idList})`);
+          }
+          await conn.run(
+            `UPDATE ingest_log SET status = 'replaced', replaced_by = $1 WHERE ingest_id IN (${idList})`,
+            [ingestId],
+          );
+          report.replaced = oldIds;
+        }
+        await fn(ctx);
+        for (const table of await this.ingestedTables()) {
+          const count = await this.scalar<bigint>(
+            `SELECT count(*) FROM ${sqlIdent(table)} WHERE ingest_id = $1`,
+            [ingestId],
+          );
+          if (count && count > 0n) report.rows[table] = Number(count);
+        }
+        await this.writeLog(report, startedAt, optionsJson, null);
+      });
+    } catch (error) {
+      report.status = 'failed';
+      report.message = errorMessage(error);
+      report.rows = {};
+      report.replaced = [];
+      // The failure itself is recorded; the data transaction is already rolled back.
+      await this.transaction(() => this.writeLog(report, startedAt, optionsJson, report.message ?? null));
+      throw error;
+    }
+    return report;
+  }
+
+  private async writeLog(
+    report: IngestReport,
+    startedAt: Date,
+    optionsJson: string,
+    error: string | null,
+  ): Promise<void> {
+    await this.conn.run(
+      `INSERT INTO ingest_log (ingest_id, kind, path, sha256, bytes, status, rows_written, warnings, error, options,
+         started_at, finished_at, mlduck_version, replaced_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::JSON, $8::JSON, $9, $10::JSON, $11::TIMESTAMPTZ, now(), $12, NULL)`,
+      [
+        report.ingestId ?? 0,
+        report.kind,
+        report.path,
+        report.sha256,
+        report.bytes,
+        report.status,
+        JSON.stringify(report.rows),
+        JSON.stringify(report.warnings),
+        error,
+        optionsJson,
+        startedAt.toISOString(),
+        MLDUCK_VERSION,
+      ],
+    );
+  }
+}
+
+/** The warehouse path from a flag, then `MLDUCK_DB`, then the default. */
+export function resolveDbPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return flag ?? env['MLDUCK_DB'] ?? DEFAULT_DB_PATH;
+}
