@@ -40,10 +40,13 @@ export function buildProgram(
       return resolveDbPath(globals().db);
     },
     out,
+    // One instance per process: a second request reuses the open warehouse (a writable one serves readers).
     openWarehouse: async (options = {}) => {
-      const wh = await Warehouse.open(resolveDbPath(globals().db), {
-        readOnly: options.readOnly ?? globals().readOnly ?? false,
-      });
+      const readOnly = options.readOnly ?? globals().readOnly ?? false;
+      const current = opened.at(-1);
+      if (current && (readOnly || !current.readOnly)) return current;
+      if (current) opened.pop()?.close();
+      const wh = await Warehouse.open(resolveDbPath(globals().db), { readOnly });
       opened.push(wh);
       return wh;
     },
