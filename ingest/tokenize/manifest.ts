@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MlduckError } from '../../src/errors.ts';
+import type { PackingStrategy } from './packer.ts';
+import type { ShardInfo } from './shard-writer.ts';
+
+/** Bumped when the shard layout or the packing semantics change: old entries then never match. */
+export const FORMAT_VERSION = 1;
+export const MANIFEST_FILE = 'manifest.json';
+
+/** The options that decide the bytes of a split; a split is up to date only when all of them match. */
+export interface SplitOptions {
+  readonly max_seq_length: number;
+  readonly packing: PackingStrategy;
+  readonly text_field: string;
+  readonly shard_size_gb: number;
+  readonly row_group_size: number;
+  readonly bos_id: number | null;
+  readonly eos_id: number;
+  readonly pad_id: number;
+  readonly format_version: number;
+}
+
+export interface InputFingerprint {
+  /** The input file as given (relative to the working directory when inside it). */
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface SplitEntry {
+  /** The split folder: the output path joined with the split name (the seed's format). */
+  path: string;
+  shards: number;
+  sequences: number;
+  /** Documents tokenized (lines skipped are in the stats file). */
+  samples: number;
+  /** Real (non-pad) tokens, BOS/EOS included. */
+  tokens: number;
+  pad_tokens: number;
+  input: InputFingerprint;
+  tokenizer: string;
+  tokenizer_sha256: string;
+  options: SplitOptions;
+  /** sha256 over input fingerprint + tokenizer hash + options: what --skip-existing compares. */
+  fingerprint: string;
+  shard_files: ShardInfo[];
+  stats_file: string;
+  created_at: string;
+}
+
+export interface Manifest {
+  tokenizer: string;
+  max_seq_length: number;
+  shard_size_gb: number;
+  input_path: string;
+  output_path: string;
+  files_processed: number;
+  splits: Record<string, SplitEntry>;
+  tokenizer_sha256: string;
+  vocab_size: number;
+  bos_id: number | null;
+  eos_id: number;
+  pad_id: number;
+  packing: PackingStrategy;
+  /** `labels` equal `input_ids` where `attention_mask` is 1 and -100 elsewhere; the model shifts. */
+  labels: 'unshifted';
+  ignore_index: -100;
+  columns: Record<string, string>;
+  config: Record<string, unknown>;
+  format_version: number;
+  mlduck_version: string;
+  created_at: string;
+}
+
+export function splitFingerprint(
+  input: InputFingerprint,
+  tokenizerSha256: string,
+  options: SplitOptions,
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ input: { bytes: input.bytes, sha256: input.sha256 }, tokenizerSha256, options }))
+    .digest('hex');
+}
+
+export function readManifest(outputDir: string): Manifest | null {
+  const path = join(outputDir, MANIFEST_FILE);
+  if (!existsSync(path)) return null;
+  try {
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+    if (!manifest || typeof manifest !== 'object' || typeof manifest.splits !== 'object') {
+      throw new Error('no "splits" object');
+    }
+    return manifest;
+  } catch (error) {
+    throw new MlduckError(`not a tokenize manifest: ${(error as Error).message}`, {
+      file: path,
+      hint: 'move it away, or pass --force to rewrite the output folder',
+    });
+  }
+}
+
+/** Writes the manifest atomically: a temp file, then a rename over the old one. */
+export function writeManifest(outputDir: string, manifest: Manifest): void {
+  const path = join(outputDir, MANIFEST_FILE);
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(tmp, path);
+}
+
+/** True when the split's shards exist with the sizes the manifest recorded. */
+export function shardsIntact(splitDir: string, entry: SplitEntry): boolean {
+  if (!Array.isArray(entry.shard_files) || entry.shard_files.length !== entry.shards) return false;
+  return entry.shard_files.every((s) => {
+    const file = join(splitDir, s.file);
+    return existsSync(file) && statSync(file).size === s.bytes;
+  });
+}

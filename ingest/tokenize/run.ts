@@ -1,0 +1,549 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { MlduckError } from '../../src/errors.ts';
+import { MLDUCK_VERSION } from '../../src/version.ts';
+import { recordedPath, sha256File } from '../../src/warehouse.ts';
+import { createEncoder, type DocumentEncoder, defaultWorkers, type EncodedBatch } from './encode.ts';
+import { type CorpusDocument, readCorpus, SKIP_CAUSES, type SkipCause } from './jsonl.ts';
+import {
+  FORMAT_VERSION,
+  type InputFingerprint,
+  MANIFEST_FILE,
+  type Manifest,
+  readManifest,
+  type SplitEntry,
+  type SplitOptions,
+  shardsIntact,
+  splitFingerprint,
+  writeManifest,
+} from './manifest.ts';
+import { createPacker, type PackedRow, type PackingStrategy } from './packer.ts';
+import { rowGroupRows, SHARD_COLUMNS, ShardWriter, StagingDb } from './shard-writer.ts';
+import { DEFAULT_TOKENIZER, resolveTokenizer, type TokenizerBackend } from './tokenizer.ts';
+
+export interface TokenizeOptions {
+  input: string;
+  output: string;
+  recursive?: boolean;
+  tokenizer?: string;
+  maxSeqLength?: number;
+  /** Target shard size in GB (compressed bytes on disk, 1 GB = 1e9 bytes). */
+  shardSizeGb?: number;
+  skipExisting?: boolean;
+  force?: boolean;
+  workers?: number;
+  packing?: PackingStrategy;
+  textField?: string;
+  backend?: TokenizerBackend;
+  eosToken?: string;
+  /** How the tokenizer is named in the manifest (default: --tokenizer as given). */
+  tokenizerLabel?: string;
+  /** Resolves relative paths (default: the process working directory). */
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  onProgress?: (progress: TokenizeProgress) => void;
+  info?: (message: string) => void;
+  warn?: (message: string) => void;
+}
+
+export interface TokenizeProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesRead: number;
+  bytesTotal: number;
+  documents: number;
+  tokens: number;
+  split: string;
+}
+
+export interface SplitStats {
+  split: string;
+  input: InputFingerprint;
+  lines: number;
+  documents: number;
+  skipped: Record<SkipCause, number>;
+  tokens: number;
+  sequences: number;
+  pad_tokens: number;
+  /** Documents whose tokens were cut across rows (nothing is dropped: the pieces follow each other). */
+  truncated: number;
+  packing: PackingStrategy;
+  max_seq_length: number;
+  padding_fraction: number;
+  document_tokens: { min: number; max: number; mean: number };
+  /** Documents by token length (EOS included), in power-of-two buckets: [min, max]. */
+  length_histogram: { min: number; max: number; documents: number }[];
+  by_category: Record<string, { documents: number; tokens: number }>;
+  by_source: Record<string, { documents: number; tokens: number }>;
+}
+
+export interface SplitResult {
+  split: string;
+  status: 'written' | 'skipped';
+  entry: SplitEntry;
+  stats: SplitStats | null;
+}
+
+export interface TokenizeResult {
+  manifestPath: string;
+  manifest: Manifest;
+  splits: SplitResult[];
+  /** Splits dropped from an older manifest because they were made with other settings. */
+  dropped: string[];
+  elapsedMs: number;
+}
+
+export const DEFAULTS = {
+  maxSeqLength: 8192,
+  shardSizeGb: 2,
+  packing: 'concat' as PackingStrategy,
+  textField: 'text',
+  backend: 'js' as TokenizerBackend,
+};
+
+interface InputFile {
+  absolute: string;
+  display: string;
+  split: string;
+}
+
+/** The JSONL files of the input (a file, or a folder; sorted; nested folders with `recursive`). */
+export function discoverInputs(input: string, recursive: boolean, cwd: string): InputFile[] {
+  const absolute = resolve(cwd, input);
+  if (!existsSync(absolute)) {
+    throw new MlduckError('input not found', {
+      kind: 'usage',
+      file: input,
+      hint: 'pass --input <folder or .jsonl file>',
+    });
+  }
+  const files: string[] = [];
+  if (statSync(absolute).isFile()) files.push(absolute);
+  else {
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+        a.name < b.name ? -1 : 1,
+      )) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (recursive) walk(path);
+        } else if (entry.name.endsWith('.jsonl')) files.push(path);
+      }
+    };
+    walk(absolute);
+  }
+  if (files.length === 0) {
+    throw new MlduckError(`No JSONL files found in ${input}`, {
+      kind: 'usage',
+      hint: recursive ? 'the folder holds no *.jsonl files' : 'use --recursive for nested directories',
+    });
+  }
+  const bySplit = new Map<string, InputFile>();
+  const inputs = files.map((file) => {
+    const split = basename(file, '.jsonl');
+    const display = recordedPath(file, cwd);
+    const other = bySplit.get(split);
+    if (other) {
+      throw new MlduckError(
+        `two inputs would write the same split "${split}": ${other.display} and ${display}`,
+        { kind: 'usage', hint: 'each split is named after its file stem; rename one of the files' },
+      );
+    }
+    const item = { absolute: file, display, split };
+    bySplit.set(split, item);
+    return item;
+  });
+  return inputs;
+}
+
+function lengthBucket(n: number): number {
+  return n <= 1 ? 0 : Math.ceil(Math.log2(n));
+}
+
+class StatsCollector {
+  lines = 0;
+  documents = 0;
+  tokens = 0;
+  minDoc = Number.POSITIVE_INFINITY;
+  maxDoc = 0;
+  readonly skipped = Object.fromEntries(SKIP_CAUSES.map((c) => [c, 0])) as Record<SkipCause, number>;
+  readonly buckets = new Map<number, number>();
+  readonly byCategory = new Map<string, { documents: number; tokens: number }>();
+  readonly bySource = new Map<string, { documents: number; tokens: number }>();
+
+  document(doc: { category: string | null; source: string | null }, tokens: number): void {
+    this.documents++;
+    this.tokens += tokens;
+    this.minDoc = Math.min(this.minDoc, tokens);
+    this.maxDoc = Math.max(this.maxDoc, tokens);
+    const b = lengthBucket(tokens);
+    this.buckets.set(b, (this.buckets.get(b) ?? 0) + 1);
+    for (const [key, map] of [
+      [doc.category, this.byCategory],
+      [doc.source, this.bySource],
+    ] as const) {
+      if (key === null) continue;
+      const entry = map.get(key) ?? { documents: 0, tokens: 0 };
+      entry.documents++;
+      entry.tokens += tokens;
+      map.set(key, entry);
+    }
+  }
+
+  histogram(): SplitStats['length_histogram'] {
+    return [...this.buckets.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([b, documents]) => ({ min: b === 0 ? 0 : 2 ** (b - 1) + 1, max: 2 ** b, documents }));
+  }
+}
+
+const sortedRecord = <T>(map: Map<string, T>): Record<string, T> =>
+  Object.fromEntries([...map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+
+/** Removes what an earlier run left in a split folder (shards, temp shards, stats) before rewriting it. */
+function clearSplitDir(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    if (/^shard_\d+\.parquet(\.tmp)?$/.test(name) || name.endsWith('_stats.json')) {
+      rmSync(join(dir, name), { force: true });
+    }
+  }
+}
+
+const BATCH_CHARS = 128 * 1024;
+const BATCH_DOCS = 512;
+
+/**
+ * `mlduck tokenize`: every JSONL file of the input becomes one split folder of packed, tokenized Parquet
+ * shards, a `<split>_stats.json`, and an entry of the top-level `manifest.json` (written after the shards,
+ * atomically, merged with the splits already there).
+ */
+export async function tokenizeCorpus(options: TokenizeOptions): Promise<TokenizeResult> {
+  const started = performance.now();
+  const cwd = options.cwd ?? process.cwd();
+  const maxSeqLength = options.maxSeqLength ?? DEFAULTS.maxSeqLength;
+  const shardSizeGb = options.shardSizeGb ?? DEFAULTS.shardSizeGb;
+  const packing = options.packing ?? DEFAULTS.packing;
+  const textField = options.textField ?? DEFAULTS.textField;
+  const backend = options.backend ?? DEFAULTS.backend;
+  const workers = options.workers ?? defaultWorkers();
+  if (!Number.isInteger(maxSeqLength) || maxSeqLength < 2) {
+    throw new MlduckError(`--max-seq-length must be an integer ≥ 2, got ${maxSeqLength}`, { kind: 'usage' });
+  }
+  if (!(shardSizeGb > 0)) {
+    throw new MlduckError(`--shard-size must be a positive number of GB, got ${shardSizeGb}`, {
+      kind: 'usage',
+    });
+  }
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new MlduckError(`--workers must be an integer ≥ 1, got ${workers}`, { kind: 'usage' });
+  }
+  const inputs = discoverInputs(options.input, options.recursive ?? false, cwd);
+  const tokenizerArg = options.tokenizer ?? DEFAULT_TOKENIZER;
+  const tokenizerSpec = options.tokenizerLabel ?? tokenizerArg;
+  const resolved = resolveTokenizer(tokenizerArg, { cwd, ...(options.env ? { env: options.env } : {}) });
+  const outputDir = resolve(cwd, options.output);
+  mkdirSync(outputDir, { recursive: true });
+  const existing = options.force ? null : readManifest(outputDir);
+
+  let encoder: DocumentEncoder | null = null;
+  let staging: StagingDb | null = null;
+  const stagingDir = join(outputDir, `.tokenize-tmp-${process.pid}`);
+  const results: SplitResult[] = [];
+  const dropped: string[] = [];
+  const bytesTotal = inputs.reduce((sum, f) => sum + statSync(f.absolute).size, 0);
+  const progress: TokenizeProgress = {
+    filesDone: 0,
+    filesTotal: inputs.length,
+    bytesRead: 0,
+    bytesTotal,
+    documents: 0,
+    tokens: 0,
+    split: '',
+  };
+
+  try {
+    const getEncoder = async () => {
+      encoder ??= await createEncoder(resolved, {
+        backend,
+        workers,
+        ...(options.eosToken === undefined ? {} : { eosToken: options.eosToken }),
+      });
+      return encoder;
+    };
+    // Special ids are part of the split options, so they are known before deciding what to skip.
+    const special = (await getEncoder()).special;
+    const splitOptions: SplitOptions = {
+      max_seq_length: maxSeqLength,
+      packing,
+      text_field: textField,
+      shard_size_gb: shardSizeGb,
+      row_group_size: rowGroupRows(maxSeqLength),
+      bos_id: special.bosId,
+      eos_id: special.eosId,
+      pad_id: special.padId,
+      format_version: FORMAT_VERSION,
+    };
+
+    const splits: Record<string, SplitEntry> = {};
+    // Keep older splits only when they were made with the same tokenizer and settings: a manifest whose
+    // entries disagree on max_seq_length or vocabulary would mislead the trainer reading it.
+    for (const [name, entry] of Object.entries(existing?.splits ?? {})) {
+      const compatible =
+        entry.tokenizer_sha256 === resolved.sha256 &&
+        JSON.stringify(entry.options) === JSON.stringify(splitOptions);
+      if (compatible || inputs.some((f) => f.split === name)) splits[name] = entry;
+      else dropped.push(name);
+    }
+    for (const name of dropped) {
+      options.warn?.(
+        `split ${name} of the existing manifest was made with other settings; it is left out of the manifest`,
+      );
+    }
+
+    const manifestFor = (): Manifest => ({
+      tokenizer: tokenizerSpec,
+      max_seq_length: maxSeqLength,
+      shard_size_gb: shardSizeGb,
+      input_path: recordedPath(resolve(cwd, options.input), cwd),
+      output_path: recordedPath(outputDir, cwd),
+      files_processed: inputs.length,
+      splits: sortedRecord(new Map(Object.entries(splits))),
+      tokenizer_sha256: resolved.sha256,
+      vocab_size: special.vocabSize,
+      bos_id: special.bosId,
+      eos_id: special.eosId,
+      pad_id: special.padId,
+      packing,
+      labels: 'unshifted',
+      ignore_index: -100,
+      columns: {
+        input_ids: `list<int32>[${maxSeqLength}]: token ids, real tokens first then pad_id`,
+        attention_mask: `list<int32>[${maxSeqLength}]: 1 for real tokens, 0 for padding`,
+        labels: `list<int32>[${maxSeqLength}]: input_ids where attention_mask = 1, else -100 (unshifted: the model shifts)`,
+        doc_lengths:
+          'list<int32>: lengths of the document pieces in the row, in order; they sum to the real tokens',
+      },
+      config: {
+        text_field: textField,
+        backend,
+        workers,
+        row_group_size: splitOptions.row_group_size,
+        compression: 'snappy',
+        document_template: special.templateAddsEos
+          ? 'tokenizer template (adds EOS)'
+          : 'tokenizer template + EOS',
+        shard_columns: SHARD_COLUMNS,
+      },
+      format_version: FORMAT_VERSION,
+      mlduck_version: MLDUCK_VERSION,
+      created_at: new Date().toISOString(),
+    });
+
+    for (const file of inputs) {
+      progress.split = file.split;
+      const stat = statSync(file.absolute);
+      const input: InputFingerprint = {
+        path: file.display,
+        bytes: stat.size,
+        sha256: await sha256File(file.absolute),
+      };
+      const fingerprint = splitFingerprint(input, resolved.sha256, splitOptions);
+      const splitDir = join(outputDir, file.split);
+      const previous = splits[file.split];
+      if (
+        options.skipExisting &&
+        !options.force &&
+        previous?.fingerprint === fingerprint &&
+        shardsIntact(splitDir, previous)
+      ) {
+        options.info?.(`skip ${file.split}: up to date (${previous.shards} shards)`);
+        results.push({ split: file.split, status: 'skipped', entry: previous, stats: null });
+        progress.filesDone++;
+        progress.bytesRead += stat.size;
+        options.onProgress?.({ ...progress });
+        continue;
+      }
+      // Forget the old entry before touching its shards: a crash from here on leaves a split that the
+      // next --skip-existing run will not mistake for complete.
+      if (previous) {
+        delete splits[file.split];
+        writeManifest(outputDir, manifestFor());
+      }
+      if (options.force) rmSync(splitDir, { recursive: true, force: true });
+      clearSplitDir(splitDir);
+      mkdirSync(splitDir, { recursive: true });
+      if (!staging) {
+        mkdirSync(stagingDir, { recursive: true });
+        staging = await StagingDb.open(stagingDir);
+      }
+      const { entry, stats } = await tokenizeSplit({
+        file,
+        input,
+        fingerprint,
+        splitDir,
+        encoder: await getEncoder(),
+        staging,
+        splitOptions,
+        tokenizerSpec,
+        tokenizerSha256: resolved.sha256,
+        outputArg: recordedPath(outputDir, cwd),
+        progress,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+      splits[file.split] = entry;
+      writeManifest(outputDir, manifestFor());
+      results.push({ split: file.split, status: 'written', entry, stats });
+      progress.filesDone++;
+      options.onProgress?.({ ...progress });
+      options.info?.(
+        `${file.split}: ${stats.documents} documents, ${stats.tokens} tokens → ${entry.sequences} rows in ${entry.shards} shard${entry.shards === 1 ? '' : 's'}`,
+      );
+    }
+    const manifest = manifestFor();
+    writeManifest(outputDir, manifest);
+    return {
+      manifestPath: join(outputDir, MANIFEST_FILE),
+      manifest,
+      splits: results,
+      dropped,
+      elapsedMs: performance.now() - started,
+    };
+  } finally {
+    await (encoder as DocumentEncoder | null)?.close();
+    (staging as StagingDb | null)?.close();
+    rmSync(stagingDir, { recursive: true, force: true });
+  }
+}
+
+interface SplitJob {
+  file: InputFile;
+  input: InputFingerprint;
+  fingerprint: string;
+  splitDir: string;
+  encoder: DocumentEncoder;
+  staging: StagingDb;
+  splitOptions: SplitOptions;
+  tokenizerSpec: string;
+  tokenizerSha256: string;
+  outputArg: string;
+  progress: TokenizeProgress;
+  onProgress?: (progress: TokenizeProgress) => void;
+}
+
+type DocMeta = Pick<CorpusDocument, 'category' | 'source'>;
+
+/** Reads, encodes (in order, whatever the worker count), packs and writes one split. */
+async function tokenizeSplit(job: SplitJob): Promise<{ entry: SplitEntry; stats: SplitStats }> {
+  const { encoder, splitOptions: opts } = job;
+  const stats = new StatsCollector();
+  const packer = createPacker(opts.packing, opts.max_seq_length, opts.pad_id);
+  const writer = new ShardWriter(job.staging, job.splitDir, opts.max_seq_length, opts.shard_size_gb * 1e9);
+  const vocabSize = encoder.special.vocabSize;
+  const rows: PackedRow[] = [];
+  const emit = (row: PackedRow) => rows.push(row);
+  const inflight: { result: Promise<EncodedBatch>; metas: DocMeta[] }[] = [];
+  let texts: string[] = [];
+  let metas: DocMeta[] = [];
+  let chars = 0;
+
+  const drainOne = async () => {
+    const head = inflight.shift()!;
+    const { ids, lengths } = await head.result;
+    let at = 0;
+    for (let i = 0; i < lengths.length; i++) {
+      const n = lengths[i]!;
+      const doc = ids.subarray(at, at + n);
+      at += n;
+      for (let j = 0; j < n; j++) {
+        const id = doc[j]!;
+        if (id < 0 || id >= vocabSize) {
+          throw new MlduckError(`tokenizer produced id ${id} outside its vocabulary (size ${vocabSize})`, {
+            kind: 'internal',
+            file: job.file.display,
+          });
+        }
+      }
+      stats.document(head.metas[i]!, n);
+      packer.add(doc, emit);
+    }
+    job.progress.documents += lengths.length;
+    job.progress.tokens += ids.length;
+    for (const row of rows.splice(0)) await writer.append(row);
+    job.onProgress?.({ ...job.progress });
+  };
+  const submit = async () => {
+    if (texts.length === 0) return;
+    inflight.push({ result: encoder.encode(texts), metas });
+    texts = [];
+    metas = [];
+    chars = 0;
+    while (inflight.length >= encoder.parallelism) await drainOne();
+  };
+
+  try {
+    for await (const item of readCorpus(job.file.absolute, job.file.display, opts.text_field, (b) => {
+      job.progress.bytesRead += b;
+    })) {
+      stats.lines++;
+      if ('skip' in item) {
+        stats.skipped[item.skip]++;
+        continue;
+      }
+      texts.push(item.doc.text);
+      metas.push({ category: item.doc.category, source: item.doc.source });
+      chars += item.doc.text.length;
+      if (chars >= BATCH_CHARS || texts.length >= BATCH_DOCS) await submit();
+    }
+    await submit();
+    while (inflight.length > 0) await drainOne();
+    packer.finish(emit);
+    for (const row of rows.splice(0)) await writer.append(row);
+    const shards = await writer.finish();
+    const c = packer.counters;
+    const splitStats: SplitStats = {
+      split: job.file.split,
+      input: job.input,
+      lines: stats.lines,
+      documents: stats.documents,
+      skipped: stats.skipped,
+      tokens: stats.tokens,
+      sequences: c.rows,
+      pad_tokens: c.padTokens,
+      truncated: c.documentsSplit,
+      packing: opts.packing,
+      max_seq_length: opts.max_seq_length,
+      padding_fraction: c.rows === 0 ? 0 : c.padTokens / (c.rows * opts.max_seq_length),
+      document_tokens: {
+        min: stats.documents === 0 ? 0 : stats.minDoc,
+        max: stats.maxDoc,
+        mean: stats.documents === 0 ? 0 : stats.tokens / stats.documents,
+      },
+      length_histogram: stats.histogram(),
+      by_category: sortedRecord(stats.byCategory),
+      by_source: sortedRecord(stats.bySource),
+    };
+    const statsFile = `${job.file.split}_stats.json`;
+    writeFileSync(join(job.splitDir, statsFile), `${JSON.stringify(splitStats, null, 2)}\n`);
+    const entry: SplitEntry = {
+      path: join(job.outputArg, job.file.split).split('\\').join('/'),
+      shards: shards.length,
+      sequences: c.rows,
+      samples: stats.documents,
+      tokens: c.realTokens,
+      pad_tokens: c.padTokens,
+      input: job.input,
+      tokenizer: job.tokenizerSpec,
+      tokenizer_sha256: job.tokenizerSha256,
+      options: opts,
+      fingerprint: job.fingerprint,
+      shard_files: shards,
+      stats_file: statsFile,
+      created_at: new Date().toISOString(),
+    };
+    return { entry, stats: splitStats };
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
+}
