@@ -78,8 +78,13 @@ export async function createTempTable(
   await appendRows(conn, name, rows);
 }
 
+/** Drops a temp table; after a failed statement the transaction is aborted and rolls it back anyway. */
 export async function dropTemp(conn: DuckDBConnection, name: string): Promise<void> {
-  await conn.run(`DROP TABLE IF EXISTS ${sqlIdent(name)}`);
+  try {
+    await conn.run(`DROP TABLE IF EXISTS ${sqlIdent(name)}`);
+  } catch {
+    // The original error is what matters; the rollback removes the table.
+  }
 }
 
 /** Formats up to `limit` examples and how many more there are. */
