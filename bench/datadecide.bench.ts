@@ -1,0 +1,108 @@
+// DataDecide ingest benchmark (issue: full-size full_eval ≈ 60k rows × 1,939 columns, and 1.4M raw Hugging
+// Face eval rows). Inputs are generated here with DuckDB from the committed examples (real values,
+// replicated under distinct recipe names and perturbed so the values are not all repeats). Each ingest is
+// timed beside a bare DuckDB scan of the same file (every column read) in the same run, and the warehouse
+// growth is compared with the Parquet input size.
+//
+//   BENCH_SCALE=0.01 node --import tsx bench/datadecide.bench.ts     (default 1 = the issue's full size)
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { METRIC_COLUMNS } from '../ingest/datadecide/columns.ts';
+import { ingestDatadecide } from '../ingest/datadecide/ingest.ts';
+import { sqlIdent, sqlString, Warehouse } from '../src/warehouse.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const EXAMPLES = join(ROOT, 'examples', 'datadecide');
+const scale = Number(process.env['BENCH_SCALE'] ?? '1');
+const fullEvalRows = Math.max(34, Math.round(60_000 * scale));
+const hfRows = Math.max(594, Math.round(1_410_750 * scale));
+const dir = mkdtempSync(join(tmpdir(), 'mlduck-bench-datadecide-'));
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const result = await fn();
+  return [result, performance.now() - start];
+}
+
+async function generate(): Promise<{ fullEval: string; hfEval: string }> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  const fullEval = join(dir, 'full_eval.parquet');
+  const hfEval = join(dir, 'downstream_eval.parquet');
+  const copies = Math.ceil(fullEvalRows / 34);
+  const perturb = METRIC_COLUMNS.map(
+    (c) => `s.${sqlIdent(c.column)} * (1 + ((r.i * 7919 + ${c.column.length}) % 1000) * 1e-6) AS ${sqlIdent(c.column)}`,
+  ).join(', ');
+  await conn.run(`COPY (
+    SELECT s.* REPLACE (s.data || ' #' || r.i AS data, ${perturb})
+    FROM read_parquet(${sqlString(join(EXAMPLES, 'pretrain_metrics_sample.parquet'))}) s, range(${copies}) r(i)
+    LIMIT ${fullEvalRows}
+  ) TO ${sqlString(fullEval)} (FORMAT parquet)`);
+  const hfCopies = Math.ceil(hfRows / 594);
+  await conn.run(`COPY (
+    SELECT s.* REPLACE (s.data || ' #' || r.i AS data)
+    FROM read_parquet(${sqlString(join(EXAMPLES, 'hf_eval_results_slice.parquet'))}) s, range(${hfCopies}) r(i)
+    LIMIT ${hfRows}
+  ) TO ${sqlString(hfEval)} (FORMAT parquet)`);
+  conn.closeSync();
+  instance.closeSync();
+  return { fullEval, hfEval };
+}
+
+/** Bare DuckDB: read and hash every value of every column once (no statistics shortcut), nothing stored. */
+async function bareScan(path: string): Promise<number> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  const [, ms] = await timed(() => conn.run(`SELECT max(hash(COLUMNS(*))) FROM read_parquet(${sqlString(path)})`));
+  conn.closeSync();
+  instance.closeSync();
+  return ms;
+}
+
+async function ingestInto(path: string, name: string) {
+  const db = join(dir, `${name}.duckdb`);
+  const wh = await Warehouse.open(db);
+  await wh.run('CHECKPOINT');
+  const emptyBytes = statSync(db).size;
+  const [reports, ms] = await timed(() => ingestDatadecide(wh, [path]));
+  await wh.run('CHECKPOINT');
+  const bytes = statSync(db).size - emptyBytes;
+  wh.close();
+  return { report: reports[0]!, ms, bytes };
+}
+
+try {
+  console.log(`scale ${scale}: full_eval ${fullEvalRows} rows × 1,939 columns; raw HF eval ${hfRows} rows`);
+  const [inputs, genMs] = await timed(generate);
+  console.log(`generated inputs in ${seconds(genMs)}`);
+  for (const [label, path, name] of [
+    ['full_eval', inputs.fullEval, 'full'],
+    ['HF eval-results', inputs.hfEval, 'hf'],
+  ] as const) {
+    const inputBytes = statSync(path).size;
+    const scanMs = await bareScan(path);
+    const { report, ms, bytes } = await ingestInto(path, name);
+    if (report.status !== 'ok') throw new Error(`${label}: ${report.status} ${report.message ?? ''}`);
+    const rows = Object.entries(report.rows)
+      .map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`)
+      .join(', ');
+    const metricRows = report.rows['pretrain_metrics'] ?? 0;
+    console.log(`\n${label}: ${mb(inputBytes)} Parquet → ${rows}`);
+    console.log(`  bare DuckDB scan (all columns) ${seconds(scanMs)}`);
+    console.log(
+      `  mlduck ingest                  ${seconds(ms)}  = ${(ms / scanMs).toFixed(1)}× the scan, ${Math.round(metricRows / (ms / 1000)).toLocaleString('en-US')} metric rows/s`,
+    );
+    console.log(
+      `  warehouse growth ${mb(bytes)} = ${(bytes / inputBytes).toFixed(2)}× the Parquet input${report.warnings.length > 0 ? `; warnings: ${report.warnings.join(' | ')}` : ''}`,
+    );
+  }
+  console.log(`\npeak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
