@@ -37,7 +37,8 @@ async function generate(): Promise<{ fullEval: string; hfEval: string }> {
   const hfEval = join(dir, 'downstream_eval.parquet');
   const copies = Math.ceil(fullEvalRows / 34);
   const perturb = METRIC_COLUMNS.map(
-    (c) => `s.${sqlIdent(c.column)} * (1 + ((r.i * 7919 + ${c.column.length}) % 1000) * 1e-6) AS ${sqlIdent(c.column)}`,
+    (c) =>
+      `s.${sqlIdent(c.column)} * (1 + ((r.i * 7919 + ${c.column.length}) % 1000) * 1e-6) AS ${sqlIdent(c.column)}`,
   ).join(', ');
   await conn.run(`COPY (
     SELECT s.* REPLACE (s.data || ' #' || r.i AS data, ${perturb})
@@ -59,7 +60,9 @@ async function generate(): Promise<{ fullEval: string; hfEval: string }> {
 async function bareScan(path: string): Promise<number> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
-  const [, ms] = await timed(() => conn.run(`SELECT max(hash(COLUMNS(*))) FROM read_parquet(${sqlString(path)})`));
+  const [, ms] = await timed(() =>
+    conn.run(`SELECT max(hash(COLUMNS(*))) FROM read_parquet(${sqlString(path)})`),
+  );
   conn.closeSync();
   instance.closeSync();
   return ms;
