@@ -198,7 +198,7 @@ export async function ingestHfEvalResults(
        cells AS (
          SELECT params, data, seed, step, task, metric, arg_min(x, src_row) AS x
          FROM (SELECT *, ${rawValueSql('raw')} AS x FROM long WHERE raw IS NOT NULL)
-         WHERE x IS NOT NULL AND task <> ${sqlString(MMLU_AVERAGE_TASK)}
+         WHERE x IS NOT NULL AND task IN (${knownTaskList()})
          GROUP BY params, data, seed, step, task, metric
        ),
        mmlu AS (
@@ -215,6 +215,13 @@ export async function ingestHfEvalResults(
   } finally {
     await dropTemp(ctx.conn, parsed);
   }
+}
+
+/** The 66 tasks of the raw rows (mmlu_average is computed, never read), as an SQL list. */
+function knownTaskList(): string {
+  return TASKS.filter((t) => t !== MMLU_AVERAGE_TASK)
+    .map(sqlString)
+    .join(', ');
 }
 
 async function warnAboutUnknowns(ctx: IngestContext, parsed: string): Promise<void> {
@@ -234,9 +241,7 @@ async function warnAboutUnknowns(ctx: IngestContext, parsed: string): Promise<vo
       )}`,
     );
   }
-  const knownTasks = TASKS.filter((t) => t !== MMLU_AVERAGE_TASK)
-    .map(sqlString)
-    .join(', ');
+  const knownTasks = knownTaskList();
   const tasks = await rowsOf<{ task: string }>(
     ctx.conn,
     `SELECT DISTINCT task FROM ${parsed} WHERE task NOT IN (${knownTasks}) ORDER BY 1`,
@@ -245,7 +250,7 @@ async function warnAboutUnknowns(ctx: IngestContext, parsed: string): Promise<vo
   );
   if (tasks.length > 0) {
     ctx.warn(
-      `${tasks.length} task(s) not among the 66 DataDecide tasks, kept but absent from pretrain_eval_wide: ${examples(
+      `${tasks.length} task(s) not among the 66 DataDecide tasks, ignored: ${examples(
         tasks.map((t) => t.task),
         tasks.length,
         10,

@@ -11,7 +11,11 @@ import {
   DATASET_FEATURE_COLUMNS,
   FULL_EVAL_COLUMNS,
   METRIC_COLUMNS,
+  METRICS,
   MODEL_DETAIL_COLUMNS,
+  PPL_METRIC,
+  PPL_SETS,
+  TASKS,
   type TypedColumn,
 } from '../../ingest/datadecide/columns.ts';
 
@@ -99,6 +103,11 @@ function migration(): string {
 -- DataDecide pretraining evaluations, normalized: checkpoints, long metrics, recipes, model sizes, and the
 -- mean/std files as ingested (upstream-sources §3).
 
+-- The closed sets of tasks and metrics as ENUMs: stored as one byte, and inserting ~90M long rows is about
+-- twice as fast as with VARCHAR columns. Compare them with strings as usual (task = 'arc_easy').
+CREATE TYPE datadecide_task AS ENUM (${[...TASKS, ...PPL_SETS].map(q).join(', ')});
+CREATE TYPE datadecide_metric AS ENUM (${[...METRICS, PPL_METRIC].map(q).join(', ')});
+
 CREATE TABLE pretrain_checkpoints (
   ingest_id       BIGINT NOT NULL,
   source_format   VARCHAR NOT NULL,
@@ -141,8 +150,8 @@ CREATE TABLE pretrain_metrics (
   data      VARCHAR NOT NULL,
   seed      INTEGER NOT NULL,
   step      BIGINT NOT NULL,
-  task      VARCHAR NOT NULL,
-  metric    VARCHAR NOT NULL,
+  task      datadecide_task NOT NULL,
+  metric    datadecide_metric NOT NULL,
   value     DOUBLE,
   special   VARCHAR
 );
@@ -152,8 +161,8 @@ COMMENT ON COLUMN pretrain_metrics.params IS 'Checkpoint model size (see pretrai
 COMMENT ON COLUMN pretrain_metrics.data IS 'Checkpoint data recipe (see pretrain_checkpoints.data).';
 COMMENT ON COLUMN pretrain_metrics.seed IS 'Checkpoint seed index 0–4 (see pretrain_checkpoints.seed).';
 COMMENT ON COLUMN pretrain_metrics.step IS 'Checkpoint step (see pretrain_checkpoints.step).';
-COMMENT ON COLUMN pretrain_metrics.task IS 'Evaluation task (arc_easy, mmlu_high_school_physics, mmlu_average, …) or perplexity set (c4_en, dolma_books, …).';
-COMMENT ON COLUMN pretrain_metrics.metric IS 'One of the 28 OLMES metrics (acc_raw, correct_prob_per_token, primary_metric, …) or valppl for perplexity.';
+COMMENT ON COLUMN pretrain_metrics.task IS 'Evaluation task (arc_easy, mmlu_high_school_physics, mmlu_average, …: the 67 DataDecide tasks) or perplexity set (c4_en, dolma_books, …: 11 sets); ENUM datadecide_task.';
+COMMENT ON COLUMN pretrain_metrics.metric IS 'One of the 28 OLMES metrics (acc_raw, correct_prob_per_token, primary_metric, …) or valppl for perplexity; ENUM datadecide_metric.';
 COMMENT ON COLUMN pretrain_metrics.value IS 'The metric value; NULL when it is NaN or ±Inf (see special).';
 COMMENT ON COLUMN pretrain_metrics.special IS 'NaN, Infinity or -Infinity when the input value was not finite, else NULL.';
 
@@ -185,8 +194,8 @@ CREATE TABLE datadecide_seed_stats_files (
   step      BIGINT NOT NULL,
   tokens    DOUBLE,
   compute   DOUBLE,
-  task      VARCHAR NOT NULL,
-  metric    VARCHAR NOT NULL,
+  task      datadecide_task NOT NULL,
+  metric    datadecide_metric NOT NULL,
   value     DOUBLE,
   special   VARCHAR
 );

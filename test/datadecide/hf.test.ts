@@ -116,7 +116,7 @@ describe('raw Hugging Face rows', () => {
       /1 \(checkpoint, task\) pair\(s\) appear in several rows.*mmlu_virology at rows 2, 3/,
     );
     const rows = await wh.all(
-      `SELECT seed, task, metric, value, special FROM pretrain_metrics WHERE ingest_id = ${report!.ingestId} ORDER BY seed, task, metric`,
+      `SELECT seed, task, metric, value, special FROM pretrain_metrics WHERE ingest_id = ${report!.ingestId} ORDER BY seed, task::VARCHAR, metric::VARCHAR`,
     );
     expect(rows).toEqual([
       { seed: 1, task: 'arc_easy', metric: 'acc_raw', value: null, special: 'NaN' },
