@@ -21,7 +21,7 @@ import {
 
 /** Resource limits; a pickle that exceeds one is refused, never partially loaded. */
 export interface PickleLimits {
-  /** Memo entries (a sparse LONG_BINPUT index does not allocate: the memo is a Map). */
+  /** Memo entries (a sparse LONG_BINPUT index does not allocate). */
   maxMemo: number;
   /** Values on the stack plus the MARK stack. */
   maxStack: number;
@@ -57,20 +57,18 @@ const ZONEINFO_SPEC: GlobalSpec = { call: true, newobj: false, state: false, val
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Decodes UTF-8, with a fast path for the short ASCII strings that dominate object columns. */
-function decodeUtf8(bytes: Uint8Array, offset: number): string {
-  if (bytes.length < 32) {
-    let ascii = true;
-    for (let i = 0; i < bytes.length; i++) {
-      if (bytes[i]! > 0x7f) {
-        ascii = false;
-        break;
-      }
+/** Decodes UTF-8 (strict), with a native latin-1 fast path for the ASCII strings that dominate object columns. */
+function decodeUtf8(buf: Buffer, start: number, end: number, offset: number): string {
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (buf[i]! > 0x7f) {
+      ascii = false;
+      break;
     }
-    if (ascii) return String.fromCharCode(...bytes);
   }
+  if (ascii) return buf.toString('latin1', start, end);
   try {
-    return utf8.decode(bytes);
+    return utf8.decode(buf.subarray(start, end));
   } catch {
     throw new PickleError('string is not valid UTF-8', offset);
   }
@@ -108,15 +106,19 @@ class PickleVM {
   private op = 0;
   private stack: StackItem[] = [];
   private readonly marks: StackItem[][] = [];
-  private readonly memo = new Map<number, PyValue>();
+  /** Dense memo (MEMOIZE and in-order PUTs) in an array; out-of-order indexes in a Map, so sparse costs nothing. */
+  private readonly memoDense: PyValue[] = [];
+  private readonly memoSparse = new Map<number, PyValue>();
   private allocated = 0;
   private readonly view: DataView;
+  private readonly buf: Buffer;
 
   constructor(
     private readonly data: Uint8Array,
     private readonly limits: PickleLimits,
   ) {
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
 
   private fail(message: string, hint?: string): never {
@@ -173,6 +175,14 @@ class PickleVM {
     this.pos += n;
     return out;
   }
+  /** A UTF-8 string of n bytes at the read position. */
+  private text(n: number, what: string): string {
+    this.need(n, what);
+    this.account(n);
+    const start = this.pos;
+    this.pos += n;
+    return decodeUtf8(this.buf, start, this.pos, this.op);
+  }
   private line(): string {
     const end = this.data.indexOf(0x0a, this.pos);
     if (end < 0) this.fail('truncated pickle: line without a newline');
@@ -215,13 +225,19 @@ class PickleVM {
 
   private memoPut(index: number, value: PyValue): void {
     if (index < 0) this.fail('negative memo index');
-    if (!this.memo.has(index) && this.memo.size >= this.limits.maxMemo) {
+    const dense = this.memoDense;
+    if (index < dense.length) {
+      dense[index] = value;
+      return;
+    }
+    if (dense.length + this.memoSparse.size >= this.limits.maxMemo && !this.memoSparse.has(index)) {
       this.fail(`memo larger than the limit of ${this.limits.maxMemo} entries`);
     }
-    this.memo.set(index, value);
+    if (index === dense.length && !this.memoSparse.has(index)) dense.push(value);
+    else this.memoSparse.set(index, value);
   }
   private memoGet(index: number): PyValue {
-    const value = this.memo.get(index);
+    const value = index < this.memoDense.length ? this.memoDense[index] : this.memoSparse.get(index);
     if (value === undefined) this.fail(`memo value not found at index ${index}`);
     return value;
   }
@@ -454,19 +470,19 @@ class PickleVM {
         case 0x58: {
           // BINUNICODE
           const n = this.u32();
-          this.push(decodeUtf8(this.bytes(n, 'BINUNICODE'), this.op));
+          this.push(this.text(n, 'BINUNICODE'));
           break;
         }
         case 0x8c: {
           // SHORT_BINUNICODE
           const n = this.u8();
-          this.push(decodeUtf8(this.bytes(n, 'SHORT_BINUNICODE'), this.op));
+          this.push(this.text(n, 'SHORT_BINUNICODE'));
           break;
         }
         case 0x8d: {
           // BINUNICODE8
           const n = this.u64('BINUNICODE8');
-          this.push(decodeUtf8(this.bytes(n, 'BINUNICODE8'), this.op));
+          this.push(this.text(n, 'BINUNICODE8'));
           break;
         }
         case 0x42: {
@@ -638,7 +654,7 @@ class PickleVM {
           break;
         }
         case 0x94: // MEMOIZE
-          this.memoPut(this.memo.size, this.top());
+          this.memoPut(this.memoDense.length + this.memoSparse.size, this.top());
           break;
         // ── globals, calls, objects
         case 0x63: {
