@@ -208,14 +208,35 @@ class NativeEncoder implements DocumentEncoder {
   async close(): Promise<void> {}
 }
 
-/** Builds the encoder the options ask for; worker threads each load their own tokenizer. */
-export async function createEncoder(
-  resolved: ResolvedTokenizer,
-  options: EncoderOptions,
-): Promise<DocumentEncoder> {
+/** A tokenizer loaded on the main thread: its special ids, and decoding. Cheap next to encoding a corpus. */
+export interface LoadedTokenizer {
+  readonly resolved: ResolvedTokenizer;
+  readonly local: ReturnType<typeof loadJsTokenizer>;
+  readonly special: SpecialIds;
+  readonly eosToken: string | undefined;
+}
+
+/** Parsed tokenizers by content: building one from a 128k-vocabulary JSON takes most of a second. */
+const loadedCache = new Map<string, LoadedTokenizer>();
+
+export function loadTokenizer(resolved: ResolvedTokenizer, eosToken?: string): LoadedTokenizer {
+  const key = JSON.stringify([resolved.sha256, resolved.configPath, eosToken ?? null]);
+  const cached = loadedCache.get(key);
+  if (cached && cached.resolved.tokenizerJsonPath === resolved.tokenizerJsonPath) return cached;
   const files = readTokenizerFiles(resolved);
   const local = loadJsTokenizer(files);
-  const special = specialIds(local, files, options.eosToken);
+  const loaded = { resolved, local, special: specialIds(local, files, eosToken), eosToken };
+  loadedCache.set(key, loaded);
+  return loaded;
+}
+
+/** Builds the encoder the options ask for; worker threads each load their own tokenizer. */
+export async function createEncoder(
+  source: ResolvedTokenizer | LoadedTokenizer,
+  options: EncoderOptions,
+): Promise<DocumentEncoder> {
+  const loaded = 'local' in source ? source : loadTokenizer(source, options.eosToken);
+  const { resolved, local, special } = loaded;
   if (options.backend === 'native') {
     if (options.workers > 0 && process.env['RAYON_NUM_THREADS'] === undefined) {
       process.env['RAYON_NUM_THREADS'] = String(options.workers);
@@ -226,7 +247,7 @@ export async function createEncoder(
   const init: WorkerInit = {
     tokenizerJsonPath: resolved.tokenizerJsonPath,
     configPath: resolved.configPath,
-    ...(options.eosToken === undefined ? {} : { eosToken: options.eosToken }),
+    ...(loaded.eosToken === undefined ? {} : { eosToken: loaded.eosToken }),
   };
   const workers: Worker[] = [];
   for (let i = 0; i < options.workers; i++) {

@@ -3,7 +3,13 @@ import { basename, join, resolve } from 'node:path';
 import { MlduckError } from '../../src/errors.ts';
 import { MLDUCK_VERSION } from '../../src/version.ts';
 import { recordedPath, sha256File } from '../../src/warehouse.ts';
-import { createEncoder, type DocumentEncoder, defaultWorkers, type EncodedBatch } from './encode.ts';
+import {
+  createEncoder,
+  type DocumentEncoder,
+  defaultWorkers,
+  type EncodedBatch,
+  loadTokenizer,
+} from './encode.ts';
 import { type CorpusDocument, readCorpus, SKIP_CAUSES, type SkipCause } from './jsonl.ts';
 import {
   FORMAT_VERSION,
@@ -263,16 +269,14 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   };
 
   try {
+    // Special ids are part of the split options, so they are known before deciding what to skip; the
+    // encoder (worker threads) starts only when a split needs work.
+    const loaded = loadTokenizer(resolved, options.eosToken);
+    const special = loaded.special;
     const getEncoder = async () => {
-      encoder ??= await createEncoder(resolved, {
-        backend,
-        workers,
-        ...(options.eosToken === undefined ? {} : { eosToken: options.eosToken }),
-      });
+      encoder ??= await createEncoder(loaded, { backend, workers });
       return encoder;
     };
-    // Special ids are part of the split options, so they are known before deciding what to skip.
-    const special = (await getEncoder()).special;
     const splitOptions: SplitOptions = {
       max_seq_length: maxSeqLength,
       packing,
