@@ -129,6 +129,18 @@ function tabularMembers(
     out.push({ name: base, key, value });
     return;
   }
+  // dr_wandb *_histories.pkl: one list of history rows per run → one table of all rows
+  if (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((v) => v === null || (Array.isArray(v) && (v.length === 0 || isRecordList(v))))
+  ) {
+    const flat = value.flatMap((v) => (Array.isArray(v) ? v : []));
+    if (flat.length > 0) {
+      out.push({ name: base, key, value: flat });
+      return;
+    }
+  }
   if (value instanceof LDict) {
     for (const [k, v] of value.entries) {
       const text = labelText(k);
@@ -137,6 +149,16 @@ function tabularMembers(
     return;
   }
   if (key !== null) skipped.push(key);
+}
+
+/** dr_wandb pickle exports (upstream-sources.md §2.4): runs = list of RunRecord dicts, histories = rows per run. */
+function drWandbShape(value: Lowered): 'runs' | 'histories' | null {
+  if (!isRecordList(value)) return null;
+  const first = value[0]!;
+  if (first.get('run_id') === undefined) return null;
+  if (first.get('config') !== undefined && first.get('summary') !== undefined) return 'runs';
+  if (first.get('step') !== undefined && first.get('metrics') !== undefined) return 'histories';
+  return null;
 }
 
 async function writeGeneric(ctx: IngestContext, value: Lowered, base: string): Promise<void> {
@@ -148,6 +170,14 @@ async function writeGeneric(ctx: IngestContext, value: Lowered, base: string): P
       file: ctx.path,
       hint: 'mlduck ingest pickle loads tabular pickles; other values have no table shape',
     });
+  }
+  for (const m of members) {
+    const shape = drWandbShape(m.value);
+    if (shape) {
+      ctx.warn(
+        `${m.name}: looks like a dr_wandb ${shape} export; the W&B tables are not fed from pickles yet, so it was loaded as a generic table`,
+      );
+    }
   }
   if (skipped.length > 0)
     ctx.warn(

@@ -215,6 +215,16 @@ def plain_values():
                          np.zeros((0, 2), dtype='float32'), np.float16(1.5) * np.ones(2, dtype='float16')],
         'pandas_scalars': [pd.Timestamp('2020-01-02 03:04:05.000000006'), pd.NaT, pd.NA,
                            pd.Timestamp('2020-01-01', tz='UTC'), pd.Timedelta('1 days 00:00:01')],
+        # dr_wandb 1329994 CLI exports (upstream-sources.md §2.4): runs list[dict], histories list[list[dict]]
+        'drwandb_runs': [{'run_id': 'r1', 'run_name': 'r1', 'state': 'finished', 'project': 'ft-scaling',
+                          'entity': 'ml-moe', 'created_at': datetime.datetime(2025, 8, 19, 5, 36, 1),
+                          'config': {'learning_rate': 5e-05, 'seed': 42}, 'summary': {'_step': 10, 'train_loss': 2.5},
+                          'wandb_metadata': {}, 'system_metrics': {}, 'system_attrs': {'tags': ['a']},
+                          'sweep_info': {'sweep_id': None, 'sweep_url': None}}],
+        'drwandb_histories': [[{'run_id': 'r1', 'step': s, 'timestamp': datetime.datetime(2025, 8, 19, 5, 36, s),
+                                'runtime': float(s), 'wandb_metadata': {'runtime': s},
+                                'metrics': {'train_loss': 3.0 - s / 10, 'learning_rate': 5e-05}} for s in range(3)],
+                              []],
     }
 
 

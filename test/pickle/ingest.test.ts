@@ -1,9 +1,11 @@
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestPickle } from '../../ingest/pickle/load.ts';
-import { REPO_ROOT, runCli, tempDir, tempWarehouse } from '../helpers.ts';
+import { Warehouse } from '../../src/warehouse.ts';
+import { REPO_ROOT, runCli, tempDir } from '../helpers.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'pickle');
 const EXAMPLES = join(REPO_ROOT, 'examples', 'pickles');
@@ -15,9 +17,21 @@ function fixtureAs(dir: string, fixture: string, name: string): string {
   return path;
 }
 
+// One warehouse for the in-process tests (opening one applies every migration: seconds); each test uses
+// its own file and table names.
+let wh: Warehouse;
+let sharedDir: string;
+beforeAll(async () => {
+  sharedDir = mkdtempSync(join(tmpdir(), 'mlduck-pickle-'));
+  wh = await Warehouse.open(join(sharedDir, 'warehouse.duckdb'));
+});
+afterAll(() => {
+  wh.close();
+  rmSync(sharedDir, { recursive: true, force: true });
+});
+
 describe('ingest pickle: generic DataFrames become typed tables', () => {
   it('maps dtypes, list cells, mixed object columns and NaN/Inf', async () => {
-    const wh = await tempWarehouse();
     const dir = tempDir();
     const report = await ingestPickle(wh, fixtureAs(dir, 'real/df_mixed.p5.pkl', 'mixed.pkl'));
     expect(report.status).toBe('ok');
@@ -70,7 +84,6 @@ describe('ingest pickle: generic DataFrames become typed tables', () => {
   });
 
   it('loads nullable, categorical and tz-aware columns and a MultiIndex', async () => {
-    const wh = await tempWarehouse();
     const dir = tempDir();
     await ingestPickle(wh, fixtureAs(dir, 'constructed/df_extension.pandas3_numpy2.p5.pkl', 'ext.pkl'));
     const rows = await wh.all<Record<string, unknown>>(
@@ -92,7 +105,6 @@ describe('ingest pickle: generic DataFrames become typed tables', () => {
   });
 
   it('honours --table, replaces an older version of the same file, and guards other tables', async () => {
-    const wh = await tempWarehouse();
     const dir = tempDir();
     const path = fixtureAs(dir, 'real/df_strindex.p3.pkl', 'data.pkl');
     await ingestPickle(wh, path, { table: 'runs_frame' });
@@ -102,7 +114,7 @@ describe('ingest pickle: generic DataFrames become typed tables', () => {
     const again = await ingestPickle(wh, path, { table: 'runs_frame' });
     expect(again.replaced.length).toBe(1);
     expect(await wh.scalar('SELECT count(*) FROM runs_frame')).toBe(3n);
-    expect(await wh.scalar('SELECT count(*) FROM pickle_tables')).toBe(1n);
+    expect(await wh.scalar("SELECT count(*) FROM pickle_tables WHERE table_name = 'runs_frame'")).toBe(1n);
     await expect(ingestPickle(wh, path, { table: 'ingest_log', force: true })).rejects.toThrow(
       /ingest_log already exists and was not made by mlduck ingest pickle/,
     );
@@ -110,7 +122,6 @@ describe('ingest pickle: generic DataFrames become typed tables', () => {
   });
 
   it('refuses compressed files and non-tabular pickles clearly', async () => {
-    const wh = await tempWarehouse();
     const dir = tempDir();
     const gz = join(dir, 'frame.pkl');
     writeFileSync(gz, gzipSync(Buffer.from('not really')));
@@ -118,12 +129,27 @@ describe('ingest pickle: generic DataFrames become typed tables', () => {
     await expect(
       ingestPickle(wh, fixtureAs(dir, 'real/plain_scalars.p4.pkl', 'scalars.pkl')),
     ).rejects.toThrow(/holds no DataFrame/);
+    // dr_wandb exports: recognised, loaded as generic tables until the W&B ingest takes pickles
+    const hist = await ingestPickle(
+      wh,
+      fixtureAs(dir, 'real/drwandb_histories.p5.pkl', 'ml-moe_ft_histories.pkl'),
+    );
+    expect(hist.rows).toEqual({ ml_moe_ft_histories: 3, pickle_tables: 1 });
+    expect(hist.warnings.join('\n')).toContain('looks like a dr_wandb histories export');
+    expect(
+      await wh.all(
+        "SELECT step, metrics->>'train_loss' AS loss, epoch(timestamp)::BIGINT AS ts FROM ml_moe_ft_histories ORDER BY step",
+      ),
+    ).toEqual([
+      { step: 0n, loss: '3', ts: 1755581760n },
+      { step: 1n, loss: '2.9', ts: 1755581761n },
+      { step: 2n, loss: '2.8', ts: 1755581762n },
+    ]);
   });
 });
 
 describe('ingest pickle: dr_showntell pickles', () => {
   it('spreads the modernized run data over the showntell tables', async () => {
-    const wh = await tempWarehouse();
     const report = await ingestPickle(wh, join(EXAMPLES, '20250915_101500_modernized_run_data.pkl'));
     expect(report.rows).toMatchObject({
       showntell_processed_runs: 5,
@@ -163,6 +189,32 @@ describe('ingest pickle: dr_showntell pickles', () => {
     expect(
       await wh.scalar("SELECT count(*) FROM pickle_tables WHERE source_key LIKE 'processed_dataframes.%'"),
     ).toBe(4n);
+    const matchedReport = await ingestPickle(wh, join(EXAMPLES, 'combined_plotting_data_matched.pkl'));
+    expect(matchedReport.rows).toEqual({
+      finetune_pretrain_matched: 3,
+      finetune_pretrain_matched_values: 150,
+      finetune_pretrain_matched_curves: 57,
+    });
+    // NaN-dropped curves keep their own length; None group std cells have no value row
+    expect(
+      await wh.all(
+        `SELECT len(curve) AS n FROM finetune_pretrain_matched_curves WHERE name = 'pt_boolq_correct_prob' LIMIT 1`,
+      ),
+    ).toEqual([{ n: 7n }]);
+    expect(
+      await wh.all(
+        `SELECT run_id[1:13] AS r, ckpt_steps, step, len(ft_loss) > 0 AS has_loss FROM finetune_pretrain_matched ORDER BY r`,
+      ),
+    ).toEqual([
+      { r: '250912-172812', ckpt_steps: '6250', step: 6250n, has_loss: true },
+      { r: '250913-091500', ckpt_steps: '10000', step: 10000n, has_loss: true },
+      { r: '250914-120000', ckpt_steps: '5000', step: 5000n, has_loss: true },
+    ]);
+    expect(
+      await wh.scalar(
+        "SELECT count(*) FROM finetune_pretrain_matched_values WHERE name = 'delta_piqa_acc_uncond' AND special = 'NaN'",
+      ),
+    ).toBe(3n);
   });
 
   it('CLI: the matched frame joins to the DataDecide checkpoints', async () => {
@@ -200,15 +252,6 @@ describe('ingest pickle: dr_showntell pickles', () => {
       '4M,Dolma1.7,0,5000,5000,327680000,true',
       '530M,Dolma1.7,0,6250,6250,5734400000,true',
     ]);
-    const curves = await runCli([
-      '--db',
-      db,
-      'query',
-      "SELECT len(curve) FROM finetune_pretrain_matched_curves WHERE name = 'pt_boolq_correct_prob' LIMIT 1",
-      '--format',
-      'csv',
-    ]);
-    expect(curves.stdout.trim().split('\n')[1]).toBe('7');
   });
 
   it('CLI: a hostile pickle exits 2 naming the file, offset and global, and writes nothing', async () => {
