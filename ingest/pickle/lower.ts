@@ -198,8 +198,35 @@ class Lowerer {
       this.fail(`global ${value.written} cannot be used as data`);
     }
     const out = this.lowerCall(value);
-    this.account(value, out instanceof Frame ? out.rows * out.columns.length + 1 : 1);
+    // Calls reach their data without lower() (e.g. the element list of an object array), so their expanded
+    // size is summed over the arguments and state here: shared references inside array cells count too.
+    const visiting = new Set<object>();
+    const size = 1 + this.nestedSize(value.args, visiting) + this.nestedSize(value.state ?? null, visiting);
+    this.account(value, Math.max(size, out instanceof Frame ? out.rows * out.columns.length + 1 : 1));
     return out;
+  }
+
+  /** Expanded size of raw VM values, reusing the sizes of values already lowered. */
+  private nestedSize(value: PyValue | readonly PyValue[], visiting: Set<object>): number {
+    if (value === null || typeof value !== 'object') return 1;
+    if (!Array.isArray(value)) {
+      const known = this.sizes.get(value as object);
+      if (known !== undefined) return known;
+      if (visiting.has(value as object)) return 1;
+    }
+    visiting.add(value as object);
+    let items: readonly PyValue[];
+    if (Array.isArray(value)) items = value;
+    else if (value instanceof PyList || value instanceof PyTuple) items = value.items;
+    else if (value instanceof PyDict) items = [...value.entries.values()].flatMap((e) => [e.key, e.value]);
+    else if (value instanceof PyCall) items = [...value.args, value.state ?? null];
+    else return 1;
+    let size = 1;
+    for (const item of items) {
+      size += this.nestedSize(item, visiting);
+      if (size > this.limits.maxExpanded) break;
+    }
+    return size;
   }
 
   // ── calls ────────────────────────────────────────────────────────────────

@@ -119,6 +119,26 @@ describe('restricted pickle VM', () => {
     for (let i = 0; i < 30; i++)
       laughs += `h${String.fromCharCode(i)}h${String.fromCharCode(i)}\x86q${String.fromCharCode(i + 1)}`;
     expect(errorOf(bytes(laughs, '.'), { maxExpanded: 1_000_000 }).message).toContain('expanded size');
+    // the same bomb hidden in the cells of an object numpy array
+    const objectArray = bytes(
+      laughs,
+      '\x80\x04',
+      sbu('numpy.core.multiarray'),
+      sbu('_reconstruct'),
+      '\x93',
+      sbu('numpy'),
+      sbu('ndarray'),
+      '\x93K\x00\x85C\x01b\x87R(K\x01K\x02\x85',
+      sbu('numpy'),
+      sbu('dtype'),
+      '\x93',
+      sbu('O8'),
+      '\x89\x88\x87R(K\x03',
+      sbu('|'),
+      'NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK?tb\x89](h\x1eh\x1ee',
+      'tb.',
+    );
+    expect(errorOf(objectArray, { maxExpanded: 1_000_000 }).message).toContain('expanded size');
   });
 
   // CPython Lib/test/pickletester.py: test_bad_stack, test_bad_mark, test_truncated_data, negative lengths
