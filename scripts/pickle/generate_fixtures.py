@@ -6,7 +6,7 @@ Run offline with Debian's python3-pandas (pandas 1.5, numpy 1.24):
 Tests never run this; they read the committed .pkl files and expected.json.
 
 * real/       pickles written by real pandas/numpy, protocols 2-5 (and df.to_pickle defaults)
-* constructed/ pickles for numpy 2 / pandas 3 global names that cannot be produced here: real pandas objects
+* constructed/ pickles for numpy 2 / pandas 3 (and pandas 1.3 new_block) global names that cannot be produced here: real pandas objects
               pickled by Python's own (pure-Python) pickler with the global names renamed as documented in
               reference/pickle-format.md §2 (marked "constructed": true in expected.json)
 * hostile/    pickles that must be refused (expected.json gives a fragment of the error message)
@@ -276,6 +276,10 @@ class RenamingPickler(pickle._Pickler):
     dispatch[types.FunctionType] = save_global
 
 
+# pandas 1.3.x wrote blocks as REDUCE pandas.core.internals.blocks.new_block(values, placement, ndim)
+PANDAS13 = {('pandas._libs.internals', '_unpickle_block'): ('pandas.core.internals.blocks', 'new_block')}
+
+
 def renamed_pickle(obj, protocol, modules, names):
     out = io.BytesIO()
     RenamingPickler(out, protocol, modules, names).dump(obj)
@@ -368,7 +372,10 @@ def main():
     for name in ('df_numeric', 'df_mixed', 'df_extension', 'numpy_arrays', 'numpy_scalars', 'series_float',
                  'index_range', 'pandas_scalars'):
         for protocol in (4, 5):
-            for label, mods, globs in (('numpy2', NUMPY2, {}), ('pandas3_numpy2', NUMPY2, PANDAS3)):
+            variants = [('numpy2', NUMPY2, {}), ('pandas3_numpy2', NUMPY2, PANDAS3)]
+            if name.startswith('df_'):
+                variants.append(('pandas13_new_block', {}, PANDAS13))
+            for label, mods, globs in variants:
                 out = renamed_pickle(objs[name], protocol, mods, globs)
                 rel = f'constructed/{name}.{label}.p{protocol}.pkl'
                 with open(os.path.join(ROOT, rel), 'wb') as f:
