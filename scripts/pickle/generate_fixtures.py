@@ -11,6 +11,7 @@ Tests never run this; they read the committed .pkl files and expected.json.
               reference/pickle-format.md §2 (marked "constructed": true in expected.json)
 * hostile/    pickles that must be refused (expected.json gives a fragment of the error message)
 """
+import copyreg
 import datetime
 import io
 import json
@@ -252,10 +253,23 @@ PANDAS3 = {('pandas.core.frame', 'DataFrame'): ('pandas', 'DataFrame'),
 class RenamingPickler(pickle._Pickler):
     """The pure-Python pickler, writing renamed module/name pairs for globals (numpy 2 / pandas 3 names)."""
 
-    def __init__(self, file, protocol, modules, names):
+    def __init__(self, file, protocol, modules, names, legacy_manager=False):
         super().__init__(file, protocol=protocol)
         self.modules = modules
         self.names = names
+        self.legacy_manager = legacy_manager
+
+    def reducer_override(self, obj):
+        # pandas <= 1.2 pickled a BlockManager as NEWOBJ + the '0.14.1' state tuple of its __getstate__
+        # (pandas/core/internals/managers.py before 1.3); pandas 1.5 no longer writes or reads this form
+        if self.legacy_manager and type(obj).__name__ == 'BlockManager':
+            blocks = obj.blocks
+            axes = list(obj.axes)
+            extra = {'0.14.1': {'axes': axes, 'blocks': [{'values': b.values, 'mgr_locs': b.mgr_locs.indexer}
+                                                          for b in blocks]}}
+            state = (axes, [b.values for b in blocks], [obj.items[b.mgr_locs.indexer] for b in blocks], extra)
+            return copyreg.__newobj__, (type(obj),), state
+        return NotImplemented
 
     def save_global(self, obj, name=None):
         if name is None:
@@ -280,9 +294,9 @@ class RenamingPickler(pickle._Pickler):
 PANDAS13 = {('pandas._libs.internals', '_unpickle_block'): ('pandas.core.internals.blocks', 'new_block')}
 
 
-def renamed_pickle(obj, protocol, modules, names):
+def renamed_pickle(obj, protocol, modules, names, legacy_manager=False):
     out = io.BytesIO()
-    RenamingPickler(out, protocol, modules, names).dump(obj)
+    RenamingPickler(out, protocol, modules, names, legacy_manager).dump(obj)
     return out.getvalue()
 
 
@@ -375,15 +389,18 @@ def main():
             variants = [('numpy2', NUMPY2, {}), ('pandas3_numpy2', NUMPY2, PANDAS3)]
             if name.startswith('df_'):
                 variants.append(('pandas13_new_block', {}, PANDAS13))
+                variants.append(('pandas12_legacy_manager', {}, {}))
             for label, mods, globs in variants:
-                out = renamed_pickle(objs[name], protocol, mods, globs)
+                out = renamed_pickle(objs[name], protocol, mods, globs, label == 'pandas12_legacy_manager')
                 rel = f'constructed/{name}.{label}.p{protocol}.pkl'
                 with open(os.path.join(ROOT, rel), 'wb') as f:
                     f.write(out)
-                expected[rel] = {'value': cell(objs[name]), 'constructed': True,
-                                 'note': f'real pandas {pd.__version__} pickle written with the {label} global names '
-                                         'of reference/pickle-format.md §2; not produced by that library',
-                                 'protocol': protocol}
+                note = (f'pandas {pd.__version__} objects pickled by Python\'s pure-Python pickler with the {label} '
+                        'global names of reference/pickle-format.md §2; constructed, not produced by that library version')
+                if label == 'pandas12_legacy_manager':
+                    note = (f'pandas {pd.__version__} objects pickled with the pandas <= 1.2 BlockManager layout '
+                            '(NEWOBJ + 0.14.1 state, pickle-format.md §2.4); constructed, not produced by pandas 1.2')
+                expected[rel] = {'value': cell(objs[name]), 'constructed': True, 'note': note, 'protocol': protocol}
     for name, (data, message) in hostile().items():
         rel = f'hostile/{name}.pkl'
         with open(os.path.join(ROOT, rel), 'wb') as f:
