@@ -43,7 +43,6 @@ function seedMapSql(expr: string): string {
  * and non-finite floats become strings the value parser recognizes.
  */
 export function pythonDictToJsonSql(expr: string): string {
-  let sql = `replace(${expr}, '''', '"')`;
   const literals: [string, string][] = [
     ['None', 'null'],
     ['True', 'true'],
@@ -52,6 +51,7 @@ export function pythonDictToJsonSql(expr: string): string {
     ['inf', '"Infinity"'],
     ['nan', '"NaN"'],
   ];
+  let sql = `replace(${expr}, '''', '"')`;
   for (const [python, json] of literals) {
     sql = `regexp_replace(${sql}, ':\\s*${python.replace('-', '\\-')}\\b', ': ${json}', 'g')`;
   }
@@ -115,9 +115,8 @@ export async function ingestHfEvalResults(
          CAST(${seedMapSql('seed::VARCHAR')} AS INTEGER) AS seed, CAST(step AS BIGINT) AS step,
          ${present.has('tokens') ? 'CAST(tokens AS DOUBLE)' : 'NULL::DOUBLE'} AS tokens,
          ${present.has('compute') ? 'CAST(compute AS DOUBLE)' : 'NULL::DOUBLE'} AS compute,
-         metrics::VARCHAR AS metrics_text,
          parses,
-         CASE WHEN parses THEN json_keys(j) END AS keys,
+         CASE WHEN parses THEN list_filter(json_keys(j), k -> NOT list_contains(${knownKeyList()}, k)) END AS unknown_keys,
          CASE WHEN parses THEN json_extract_string(j, ${paths}) END AS raw_values
        FROM (
          -- CASE evaluates lazily (AND may not): invalid JSON never reaches json_type/json_extract.
@@ -129,7 +128,9 @@ export async function ingestHfEvalResults(
     );
     const unparsed = await rowsOf<{ src_row: bigint; metrics_text: string | null }>(
       ctx.conn,
-      `SELECT src_row, metrics_text FROM ${parsed} WHERE NOT coalesce(parses, false) ORDER BY src_row LIMIT 1`,
+      `SELECT s.file_row_number AS src_row, s.metrics::VARCHAR AS metrics_text
+       FROM ${source} s
+       WHERE s.file_row_number = (SELECT min(src_row) FROM ${parsed} WHERE NOT parses)`,
       ctx.path,
       'checking the metrics strings',
     );
@@ -155,7 +156,8 @@ export async function ingestHfEvalResults(
       ctx.path,
       'checking for duplicate rows',
     );
-    if (dups[0] && Number(dups[0].n) > 0) {
+    const hasDuplicates = dups[0] !== undefined && Number(dups[0].n) > 0;
+    if (dups[0] && hasDuplicates) {
       ctx.warn(
         `${dups[0].n} (checkpoint, task) pair(s) appear in several rows; per metric the first non-missing value is kept, like pandas pivot_table(aggfunc="first"): e.g. ${dups[0].example}`,
       );
@@ -195,11 +197,17 @@ export async function ingestHfEvalResults(
          SELECT src_row, params, data, seed, step, task, unnest(${metricList}) AS metric, unnest(raw_values) AS raw
          FROM ${parsed}
        ),
-       cells AS (
-         SELECT params, data, seed, step, task, metric, arg_min(x, src_row) AS x
-         FROM (SELECT *, ${rawValueSql('raw')} AS x FROM long WHERE raw IS NOT NULL)
+       values AS (
+         SELECT * FROM (SELECT *, ${rawValueSql('raw')} AS x FROM long WHERE raw IS NOT NULL)
          WHERE x IS NOT NULL AND task IN (${knownTaskList()})
-         GROUP BY params, data, seed, step, task, metric
+       ),
+       -- The (expensive) first-value de-duplication only when the file has duplicate rows.
+       cells AS MATERIALIZED (
+         ${
+           hasDuplicates
+             ? 'SELECT params, data, seed, step, task, metric, arg_min(x, src_row) AS x FROM values GROUP BY params, data, seed, step, task, metric'
+             : 'SELECT params, data, seed, step, task, metric, x FROM values'
+         }
        ),
        mmlu AS (
          SELECT params, data, seed, step, ${sqlString(MMLU_AVERAGE_TASK)} AS task, metric,
@@ -224,11 +232,15 @@ function knownTaskList(): string {
     .join(', ');
 }
 
+/** The 28 metrics and the 6 keys upstream drops, as an SQL list literal. */
+function knownKeyList(): string {
+  return `[${[...METRICS, ...DROPPED_RAW_METRICS].map(sqlString).join(', ')}]`;
+}
+
 async function warnAboutUnknowns(ctx: IngestContext, parsed: string): Promise<void> {
-  const knownKeys = [...METRICS, ...DROPPED_RAW_METRICS].map(sqlString).join(', ');
   const keys = await rowsOf<{ key: string }>(
     ctx.conn,
-    `SELECT DISTINCT unnest(keys) AS key FROM ${parsed} EXCEPT SELECT unnest([${knownKeys}]) ORDER BY 1`,
+    `SELECT DISTINCT unnest(unknown_keys) AS key FROM ${parsed} ORDER BY 1`,
     ctx.path,
     'checking the metric keys',
   );
