@@ -132,6 +132,7 @@ export function plainJson(value: Lowered): unknown {
 export function columnValues(col: Column): Lowered[] {
   const d = col.data;
   const out: Lowered[] = new Array(col.length);
+  let categories: Lowered[] | undefined;
   for (let i = 0; i < col.length; i++) {
     if ('mask' in d && d.mask?.[i]) {
       out[i] = { $: 'na' };
@@ -164,8 +165,9 @@ export function columnValues(col: Column): Lowered[] {
         out[i] = d.values[i]!;
         break;
       case 'category': {
+        categories ??= columnValues(d.categories);
         const code = d.codes[i]!;
-        out[i] = code < 0 ? null : (columnValues(d.categories)[code] ?? null);
+        out[i] = code < 0 ? null : (categories[code] ?? null);
         break;
       }
     }
@@ -529,6 +531,7 @@ export function recordsTable(records: LDict[], description: string, warn: (m: st
       }
     }
   }
+  const byKey = records.map((r) => new Map(r.entries.map(([k, v]) => [labelText(k), v])));
   const names = new NameSet();
   names.take('ingest_id');
   const columns: TableColumn[] = [
@@ -541,7 +544,7 @@ export function recordsTable(records: LDict[], description: string, warn: (m: st
   ];
   for (const key of keys) {
     const label = labelText(key);
-    const values = records.map((r) => r.entries.find(([k]) => labelText(k) === label)?.[1] ?? null);
+    const values = byKey.map((m) => m.get(label) ?? null);
     const plan = planValues(values);
     if (plan.mixed) warn(`key ${label} mixes ${plan.mixed} values: stored as JSON text`);
     const name = names.take(label);
