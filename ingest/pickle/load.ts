@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { MlduckError } from '../../src/errors.ts';
 import {
   type IngestContext,
@@ -30,6 +31,8 @@ import {
 
 export const PICKLE_KIND = 'pickle';
 const GENERATED_MARK = '[made by mlduck ingest pickle]';
+/** Largest decompressed gzip pickle accepted (1 GiB). */
+const MAX_DECOMPRESSED = 1024 ** 3;
 
 export interface PickleIngestOptions {
   /** Base table name for generic pickles (default: the file name without extension). */
@@ -213,8 +216,20 @@ async function writeGeneric(ctx: IngestContext, value: Lowered, base: string): P
 
 /** Reads and lowers a pickle file; errors name the file and the byte offset. */
 export function readPickleFile(path: string, shownAs: string = path): Lowered {
-  const data = readFileSync(path);
-  const container = sniffContainer(data);
+  let data: Uint8Array = readFileSync(path);
+  let container = sniffContainer(data);
+  if (container === 'gzip') {
+    // df.to_pickle('x.pkl.gz'); the output cap guards against decompression bombs
+    try {
+      data = gunzipSync(data, { maxOutputLength: MAX_DECOMPRESSED });
+    } catch (error) {
+      throw new MlduckError(`cannot decompress gzip pickle: ${(error as Error).message}`, {
+        file: shownAs,
+        hint: `the decompressed size is capped at ${MAX_DECOMPRESSED} bytes`,
+      });
+    }
+    container = sniffContainer(data);
+  }
   if (container) {
     throw new MlduckError(`this is a ${container} file, not a raw pickle`, {
       file: shownAs,
@@ -262,7 +277,11 @@ export async function ingestPickle(
         );
       const matched = recognizeMatched(value);
       if (matched) return writeMatched(ctx, matched);
-      await writeGeneric(ctx, value, table ?? tableName(basename(path).replace(/\.(pkl|pickle|p)$/i, '')));
+      await writeGeneric(
+        ctx,
+        value,
+        table ?? tableName(basename(path).replace(/\.(pkl|pickle|p)(\.gz)?$/i, '')),
+      );
     },
     { force: options.force ?? false, options: table ? { table } : {} },
   );

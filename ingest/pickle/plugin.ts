@@ -5,7 +5,7 @@ import type { MlduckPlugin } from '../../src/plugin.ts';
 import type { IngestReport } from '../../src/warehouse.ts';
 import { ingestPickle } from './load.ts';
 
-const PICKLE_FILE = /\.(pkl|pickle)$/i;
+const PICKLE_FILE = /\.(pkl|pickle)(\.gz)?$/i;
 
 /** Files to ingest: files as given, directories expanded to their *.pkl / *.pickle files (sorted). */
 function expandPaths(paths: readonly string[]): string[] {
@@ -33,7 +33,7 @@ export const picklePlugin: MlduckPlugin = {
       .description(
         'read pickled pandas/numpy exports safely (no code runs): DataFrames, Series, lists of dicts and dicts of them become tables; dr_showntell pickles go to showntell_* and finetune_pretrain_matched',
       )
-      .argument('<paths...>', 'pickle files, or directories of *.pkl files')
+      .argument('<paths...>', 'pickle files (raw or gzip), or directories of *.pkl / *.pkl.gz files')
       .option('--table <name>', 'base table name for generic pickles (default: the file name)')
       .option('--force', 're-ingest files whose bytes were ingested before')
       .action(async (paths: string[], opts: { table?: string; force?: boolean }) => {

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -124,8 +124,14 @@ describe('ingest pickle: generic DataFrames become typed tables', () => {
   it('refuses compressed files and non-tabular pickles clearly', async () => {
     const dir = tempDir();
     const gz = join(dir, 'frame.pkl');
-    writeFileSync(gz, gzipSync(Buffer.from('not really')));
-    await expect(ingestPickle(wh, gz)).rejects.toThrow(/gzip file, not a raw pickle/);
+    writeFileSync(gz, gzipSync(readFileSync(join(FIXTURES, 'real/df_strindex.p4.pkl'))));
+    expect((await ingestPickle(wh, gz)).rows).toEqual({ frame: 2, pickle_tables: 1 });
+    const bz = join(dir, 'frame2.pkl');
+    writeFileSync(bz, Buffer.from('BZh91AY&SY'));
+    await expect(ingestPickle(wh, bz)).rejects.toThrow(/bzip2 file, not a raw pickle/);
+    const notPickle = join(dir, 'text.pkl.gz');
+    writeFileSync(notPickle, gzipSync(Buffer.from('not a pickle')));
+    await expect(ingestPickle(wh, notPickle)).rejects.toThrow(/invalid pickle opcode/);
     await expect(
       ingestPickle(wh, fixtureAs(dir, 'real/plain_scalars.p4.pkl', 'scalars.pkl')),
     ).rejects.toThrow(/holds no DataFrame/);
