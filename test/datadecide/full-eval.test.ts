@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestDatadecide } from '../../ingest/datadecide/ingest.ts';
 import { MlduckError } from '../../src/errors.ts';
 import { sqlString, Warehouse } from '../../src/warehouse.ts';
-import { runCli } from '../helpers.ts';
 import { queryFile, SAMPLE } from './sample.ts';
 
 let dir: string;
@@ -58,9 +57,7 @@ describe('full_eval ingest', () => {
     expect(
       await count(`SELECT count(*) FROM (SELECT * FROM ${src} EXCEPT ALL SELECT * FROM pretrain_eval_wide)`),
     ).toBe(0);
-    expect(
-      await count(`SELECT count(*) FROM (SELECT * FROM pretrain_eval_wide EXCEPT ALL SELECT * FROM ${src})`),
-    ).toBe(0);
+    // Same row count and nothing of the file missing from the view: the two multisets are equal.
     expect(await count('SELECT count(*) FROM pretrain_eval_wide')).toBe(34);
     // Split on the metric list, not on `_`.
     expect(
@@ -217,46 +214,5 @@ describe('bad full_eval input: clear errors, nothing written', () => {
     const path = join(dir, 'notes.parquet');
     writeFileSync(path, 'params,data\n');
     await expectFailure(path, /not a readable Parquet file/);
-  });
-});
-
-describe('mlduck ingest datadecide (CLI)', () => {
-  it('ingests the examples folder (what the demo does), prints the rows per table, and exits 2 on bad input', async () => {
-    const db = join(dir, 'cli.duckdb');
-    const ok = await runCli(['--db', db, 'ingest', 'datadecide', 'examples/datadecide']);
-    expect(ok.stderr).toBe('');
-    expect(ok.code).toBe(0);
-    // Wide files first, then HF downstream before HF perplexity rows, then mean/std (compared: no warnings).
-    expect(
-      ok.stdout
-        .trim()
-        .split('\n')
-        .map((line) => line.split(/\s+/).slice(0, 3).join(' ')),
-    ).toEqual([
-      'ok datadecide examples/datadecide/multi_seed_full_eval.parquet',
-      'ok datadecide examples/datadecide/pretrain_metrics_sample.parquet',
-      'ok datadecide examples/datadecide/hf_eval_results_slice.parquet',
-      'ok datadecide examples/datadecide/hf_ppl_results_slice.parquet',
-      'ok datadecide examples/datadecide/mean_eval.parquet',
-      'ok datadecide examples/datadecide/std_eval.parquet',
-    ]);
-    expect(ok.stdout).toMatch(
-      /pretrain_metrics_sample\.parquet .*pretrain_checkpoints 34, pretrain_metrics 50641/,
-    );
-    const query = await runCli([
-      '--db',
-      db,
-      'query',
-      '--format',
-      'csv',
-      "SELECT count(*) AS n FROM pretrain_eval_wide WHERE params = '530M'",
-    ]);
-    expect(query.stdout.trim().split('\n')).toEqual(['n', '9']);
-    const noSeed = await variant('noseed-cli.parquet', 'SELECT * EXCLUDE (seed) FROM $SAMPLE');
-    const bad = await runCli(['--db', db, 'ingest', 'datadecide', noSeed]);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/noseed-cli\.parquet: looks like full_eval but lacks the id column\(s\) seed/);
-    const missing = await runCli(['--db', db, 'ingest', 'datadecide', join(dir, 'nope.parquet')]);
-    expect(missing.code).toBe(1);
   });
 });
