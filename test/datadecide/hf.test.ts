@@ -95,6 +95,22 @@ describe('raw Hugging Face rows', () => {
         `SELECT count(*) FROM pretrain_checkpoints WHERE source_format = 'hf_ppl_results' AND tokens IS NULL`,
       ),
     ).toBe(0n);
+    // Curves: every current metric value of the checkpoints, beside their schedule, for plotting.
+    const curves = await wh.all<{ n: bigint; metrics: bigint; no_lr: bigint; no_column: bigint }>(
+      `SELECT count(*) AS n, (SELECT count(*) FROM pretrain_current_metrics) AS metrics,
+         count(*) FILTER (WHERE lr_at_step IS NULL OR cumulative_lr IS NULL OR tokens IS NULL) AS no_lr,
+         count(*) FILTER (WHERE column_name IS NULL) AS no_column
+       FROM pretrain_curves`,
+    );
+    expect(curves).toEqual([{ n: 13176n + 88n, metrics: 13176n + 88n, no_lr: 0n, no_column: 0n }]);
+    expect(
+      await wh.all(
+        `SELECT step, value FROM pretrain_curves WHERE task = 'c4_en' AND metric = 'valppl' AND step <= 2500 ORDER BY step`,
+      ),
+    ).toEqual([
+      { step: 1250n, value: 38.48923110961914 },
+      { step: 2500n, value: 30.19551467895508 },
+    ]);
   });
 
   it('maps seed names, reads Python literals (nan, None, True) and warns about unknown keys and duplicates', async () => {
