@@ -397,6 +397,11 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       });
       splits[file.split] = entry;
       writeManifest(outputDir, manifestFor());
+      if (entry.sequences === 0) {
+        options.warn?.(
+          `split ${file.split} has no documents (${file.display}): it has no shards and trainers will find no rows in it`,
+        );
+      }
       results.push({ split: file.split, status: 'written', entry, stats });
       progress.filesDone++;
       options.onProgress?.({ ...progress });
