@@ -16,6 +16,7 @@ import {
 } from './columns.ts';
 import { FULL_EVAL_ID_COLUMNS } from './detect.ts';
 import { loadScheduleTable, reportScheduleDisagreements } from './schedule-sql.ts';
+import { seedIndexSql } from './seeds.ts';
 import { examples, parquetSource, rowsOf, runOn, type SourceColumn } from './source.ts';
 
 /** SQL that turns a DOUBLE expression into the (value, special) pair of the NaN policy. */
@@ -51,7 +52,7 @@ export async function checkCheckpointIds(
   source: string,
   seedColumn: boolean,
 ): Promise<void> {
-  const seedCheck = seedColumn ? 'seed IS NULL OR TRY_CAST(seed AS INTEGER) IS NULL OR ' : '';
+  const seedCheck = seedColumn ? `${seedIndexSql('seed')} IS NULL OR ` : '';
   const bad = await rowsOf<{
     file_row_number: bigint;
     params: unknown;
@@ -75,7 +76,7 @@ export async function checkCheckpointIds(
       {
         file: ctx.path,
         row: Number(first.file_row_number),
-        hint: 'every row needs params and data, an integer seed and an integral step',
+        hint: 'every row needs params and data, a seed (0–4 or a name such as "default") and an integral step',
       },
     );
   }
@@ -199,7 +200,7 @@ export async function ingestFullEval(ctx: IngestContext, columns: readonly Sourc
     await runOn(
       ctx.conn,
       `INSERT INTO pretrain_checkpoints
-       SELECT ${ctx.ingestId}, ${sqlString(format)}, s.file_row_number, s.params, s.data, CAST(s.seed AS INTEGER),
+       SELECT ${ctx.ingestId}, ${sqlString(format)}, s.file_row_number, s.params, s.data, ${seedIndexSql('s.seed')},
          CAST(s.step AS BIGINT), ${optional('tokens')}, ${optional('compute')}, ${scheduleSelect}, ${scheduleSource}
        FROM ${source} s
        LEFT JOIN ${schedule.table} sc ON sc.params = s.params AND sc.step = CAST(s.step AS BIGINT)`,
@@ -216,7 +217,7 @@ export async function ingestFullEval(ctx: IngestContext, columns: readonly Sourc
     ctx,
     source,
     metricColumns,
-    'params, data, CAST(seed AS INTEGER) AS seed, CAST(step AS BIGINT) AS step',
+    `params, data, ${seedIndexSql('seed')} AS seed, CAST(step AS BIGINT) AS step`,
   );
   await loadPerKeyTable(ctx, source, 'datadecide_datasets', 'data', DATASET_FEATURE_COLUMNS, present);
   await loadPerKeyTable(ctx, source, 'datadecide_models', 'params', MODEL_DETAIL_COLUMNS, present);

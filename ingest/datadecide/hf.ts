@@ -20,22 +20,8 @@ import {
 } from './columns.ts';
 import { checkCheckpointIds, checkDuplicates, valueAndSpecial } from './full-eval.ts';
 import { loadScheduleTable } from './schedule-sql.ts';
+import { SEED_MAP, seedNameToIndexSql } from './seeds.ts';
 import { dropTemp, examples, parquetSource, rowsOf, runOn, type SourceColumn } from './source.ts';
-
-/** datadec `SEED_MAP`: Hugging Face seed names → the 0–4 seed index of full_eval. */
-export const SEED_MAP: Readonly<Record<string, number>> = {
-  default: 0,
-  'small aux 2': 1,
-  'small aux 3': 2,
-  'large aux 2': 3,
-  'large aux 3': 4,
-};
-
-function seedMapSql(expr: string): string {
-  return `CASE ${expr} ${Object.entries(SEED_MAP)
-    .map(([name, index]) => `WHEN ${sqlString(name)} THEN ${index}`)
-    .join(' ')} END`;
-}
 
 /**
  * SQL turning a Python dict repr (single quotes, None/True/False/nan/inf) into JSON text. Like upstream it
@@ -67,7 +53,7 @@ async function checkSeeds(ctx: IngestContext, source: string): Promise<void> {
   const bad = await rowsOf<{ file_row_number: bigint; seed: string }>(
     ctx.conn,
     `SELECT file_row_number, seed::VARCHAR AS seed FROM ${source}
-     WHERE ${seedMapSql('seed::VARCHAR')} IS NULL ORDER BY 1 LIMIT 1`,
+     WHERE ${seedNameToIndexSql('seed::VARCHAR')} IS NULL ORDER BY 1 LIMIT 1`,
     ctx.path,
     'checking the seed names',
   );
@@ -112,7 +98,7 @@ export async function ingestHfEvalResults(
       ctx.conn,
       `CREATE OR REPLACE TEMP TABLE ${parsed} AS
        SELECT file_row_number AS src_row, params::VARCHAR AS params, data::VARCHAR AS data, task::VARCHAR AS task,
-         CAST(${seedMapSql('seed::VARCHAR')} AS INTEGER) AS seed, CAST(step AS BIGINT) AS step,
+         CAST(${seedNameToIndexSql('seed::VARCHAR')} AS INTEGER) AS seed, CAST(step AS BIGINT) AS step,
          ${present.has('tokens') ? 'CAST(tokens AS DOUBLE)' : 'NULL::DOUBLE'} AS tokens,
          ${present.has('compute') ? 'CAST(compute AS DOUBLE)' : 'NULL::DOUBLE'} AS compute,
          parses,
@@ -294,7 +280,7 @@ export async function ingestHfPplResults(
   await checkDuplicates(ctx, source, ['params', 'data', 'seed', 'step'], 'checkpoint');
   const pplColumns = columns.map((c) => c.name).filter((name) => knownPpl.has(name));
 
-  const keySelect = `params::VARCHAR AS params, data::VARCHAR AS data, CAST(${seedMapSql('seed::VARCHAR')} AS INTEGER) AS seed, CAST(step AS BIGINT) AS step`;
+  const keySelect = `params::VARCHAR AS params, data::VARCHAR AS data, CAST(${seedNameToIndexSql('seed::VARCHAR')} AS INTEGER) AS seed, CAST(step AS BIGINT) AS step`;
   const schedule = await loadScheduleTable(
     ctx,
     `SELECT DISTINCT params::VARCHAR AS params, CAST(step AS BIGINT) AS step FROM ${source}`,

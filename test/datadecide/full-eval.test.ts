@@ -131,6 +131,23 @@ describe('full_eval ingest', () => {
     expect(checkpoint).toEqual({ source_format: 'full_eval_raw' });
   });
 
+  it('accepts seeds written as names (later datadec versions), mapped like the HF rows', async () => {
+    const path = await variant(
+      'named_seeds.parquet',
+      `SELECT * REPLACE (CASE WHEN step = 0 THEN 'large aux 3' ELSE 'default' END AS seed, data || ' named' AS data) FROM $SAMPLE`,
+    );
+    const [report] = await ingestDatadecide(wh, [path]);
+    expect(report!.status).toBe('ok');
+    expect(
+      await wh.all(
+        `SELECT seed, count(*) AS n FROM pretrain_checkpoints WHERE ingest_id = ${report!.ingestId} GROUP BY seed ORDER BY seed`,
+      ),
+    ).toEqual([
+      { seed: 0, n: 30n },
+      { seed: 4, n: 4n },
+    ]);
+  });
+
   it('reports rows whose schedule columns disagree with the formulas beyond 1e-6', async () => {
     const path = await variant(
       'bad_schedule.parquet',
