@@ -182,6 +182,9 @@ class InlineJsEncoder implements DocumentEncoder {
   async close(): Promise<void> {}
 }
 
+/** How many documents of each run the native backend checks against tokenizers.js. */
+export const NATIVE_PARITY_DOCUMENTS = 64;
+
 class NativeEncoder implements DocumentEncoder {
   readonly backend = 'native' as const;
   /** encodeBatch is already parallel inside (rayon); two batches in flight keep it busy while JS reads. */
@@ -192,13 +195,30 @@ class NativeEncoder implements DocumentEncoder {
     private readonly local: ReturnType<typeof loadJsTokenizer>,
   ) {}
 
+  private checked = 0;
+
   async encode(texts: string[]): Promise<EncodedBatch> {
     const encodings = await this.native.encodeBatch(texts);
-    return flatten(
-      encodings.map((e) => e.getIds()),
-      this.special.eosId,
-      this.special.templateAddsEos,
-    );
+    const ids = encodings.map((e) => e.getIds());
+    this.checkParity(texts, ids);
+    return flatten(ids, this.special.eosId, this.special.templateAddsEos);
+  }
+
+  /**
+   * Parity gate: the first documents of a run are also encoded with tokenizers.js, and any difference
+   * stops the run, so the two backends can never silently write different ids for one tokenizer.json.
+   */
+  private checkParity(texts: string[], ids: number[][]): void {
+    for (let i = 0; i < texts.length && this.checked < NATIVE_PARITY_DOCUMENTS; i++, this.checked++) {
+      const expected = this.local.encode(texts[i]!).ids;
+      const got = ids[i]!;
+      if (expected.length !== got.length || expected.some((id: number, j: number) => id !== got[j])) {
+        throw new MlduckError(
+          `the native and JS tokenizers disagree on document ${this.checked + 1} of the run (first ${Math.min(expected.length, got.length, 8)} ids: ${got.slice(0, 8).join(',')} vs ${expected.slice(0, 8).join(',')})`,
+          { kind: 'internal', hint: 'use --backend js, and report the tokenizer.json' },
+        );
+      }
+    }
   }
 
   decode(ids: ArrayLike<number>): string {
