@@ -1,0 +1,114 @@
+/**
+ * History: the wide v0 Parquet is unpivoted in SQL; every other generation is first turned into one JSON
+ * history row per logged step (`run_id, step, ts, runtime, metrics, extra`) and exploded with json_each.
+ * Numbers (and numeric strings, NaN/Inf) go to wandb_history, anything else to wandb_history_objects.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlIdent, sqlString } from '../../src/warehouse.ts';
+import { finiteSql, rawDoubleSql, specialSql, timestampSql } from './json-values.ts';
+
+/** Columns of the wide v0 history that are not metrics. */
+export const WIDE_STANDARD_COLUMNS = ['id', 'run_id', 'step', 'timestamp', 'runtime', '__index_level_0__'];
+
+export interface ParquetColumn {
+  name: string;
+  type: string;
+}
+
+const NUMERIC_TYPES =
+  /^(DOUBLE|FLOAT|REAL|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|DECIMAL.*)$/;
+
+function wideTimestampSql(column: ParquetColumn | undefined): string {
+  if (!column) return 'NULL::TIMESTAMPTZ';
+  const c = sqlIdent(column.name);
+  if (column.type === 'TIMESTAMP WITH TIME ZONE') return c;
+  if (column.type.startsWith('TIMESTAMP')) return `to_timestamp(epoch(${c}))`; // naive datetimes are read as UTC
+  if (column.type === 'VARCHAR') return timestampSql(`to_json(${c})`);
+  return `to_timestamp(${c}::DOUBLE)`;
+}
+
+/** Loads a wide `runs_history.parquet` (one column per metric) into the history tables, via UNPIVOT. */
+export async function loadWideHistory(
+  conn: DuckDBConnection,
+  ingestId: number,
+  file: string,
+  columns: readonly ParquetColumn[],
+): Promise<void> {
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const metrics = columns.filter((c) => !WIDE_STANDARD_COLUMNS.includes(c.name));
+  const numeric = metrics.filter((c) => NUMERIC_TYPES.test(c.type));
+  const other = metrics.filter((c) => !NUMERIC_TYPES.test(c.type));
+  const base = `run_id::VARCHAR AS run_id, ${byName.has('step') ? 'step::BIGINT' : 'NULL::BIGINT'} AS step,
+    ${wideTimestampSql(byName.get('timestamp'))} AS ts,
+    ${byName.has('runtime') ? 'runtime::DOUBLE' : 'NULL::DOUBLE'} AS runtime_s`;
+  const src = `read_parquet(${sqlString(file)})`;
+  await replaceRunsOf(conn, ingestId, `SELECT DISTINCT run_id::VARCHAR FROM ${src}`);
+  if (numeric.length > 0) {
+    const cols = numeric.map((c) => `${sqlIdent(c.name)}::DOUBLE AS ${sqlIdent(c.name)}`).join(', ');
+    await conn.run(`INSERT INTO wandb_history
+      SELECT ${ingestId}, run_id, step, ts, runtime_s, metric, ${finiteSql('value')}, ${specialSql('value')}
+      FROM (UNPIVOT (SELECT ${base}, ${cols} FROM ${src})
+            ON ${numeric.map((c) => sqlIdent(c.name)).join(', ')} INTO NAME metric VALUE value)`);
+  }
+  if (other.length > 0) {
+    const cols = other.map((c) => `to_json(${sqlIdent(c.name)}) AS ${sqlIdent(c.name)}`).join(', ');
+    await conn.run(`CREATE OR REPLACE TEMP TABLE _wandb_stage_hist_long AS
+      SELECT run_id, step, ts, runtime_s, metric, value
+      FROM (UNPIVOT (SELECT ${base}, ${cols} FROM ${src})
+            ON ${other.map((c) => sqlIdent(c.name)).join(', ')} INTO NAME metric VALUE value)
+      WHERE json_type(value) <> 'NULL'`);
+    await insertLongJson(conn, ingestId, '_wandb_stage_hist_long');
+  }
+}
+
+/**
+ * Loads history rows from `source`: a SQL relation with columns `run_id` VARCHAR, `step` JSON, `ts` JSON,
+ * `runtime` JSON, `metrics` JSON (object) and `extra` JSON (object of other `_` keys, or NULL).
+ */
+export async function loadJsonHistory(
+  conn: DuckDBConnection,
+  ingestId: number,
+  source: string,
+): Promise<void> {
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE _wandb_stage_hist AS SELECT * FROM (${source}) WHERE run_id IS NOT NULL`,
+  );
+  await replaceRunsOf(conn, ingestId, 'SELECT DISTINCT run_id FROM _wandb_stage_hist');
+  await conn.run(`CREATE OR REPLACE TEMP TABLE _wandb_stage_hist_long AS
+    SELECT h.run_id, TRY_CAST(h.step->>'$' AS DOUBLE)::BIGINT AS step, ${timestampSql('h.ts')} AS ts,
+      ${rawDoubleSql('h.runtime')} AS runtime_s, e.key AS metric, e.value AS value
+    FROM _wandb_stage_hist h, json_each(CASE WHEN json_type(h.metrics) = 'OBJECT' THEN h.metrics ELSE '{}' END) e
+    WHERE json_type(e.value) <> 'NULL'
+    UNION ALL
+    SELECT h.run_id, TRY_CAST(h.step->>'$' AS DOUBLE)::BIGINT, ${timestampSql('h.ts')},
+      ${rawDoubleSql('h.runtime')}, e.key, e.value
+    FROM _wandb_stage_hist h, json_each(CASE WHEN json_type(h.extra) = 'OBJECT' THEN h.extra ELSE '{}' END) e
+    WHERE json_type(e.value) <> 'NULL'`);
+  await insertLongJson(conn, ingestId, '_wandb_stage_hist_long');
+}
+
+async function insertLongJson(conn: DuckDBConnection, ingestId: number, table: string): Promise<void> {
+  const d = rawDoubleSql('value');
+  await conn.run(`INSERT INTO wandb_history
+    SELECT ${ingestId}, run_id, step, ts, CASE WHEN isfinite(runtime_s) THEN runtime_s END, metric, ${finiteSql(d)}, ${specialSql(d)}
+    FROM ${table} WHERE ${d} IS NOT NULL`);
+  await conn.run(`INSERT INTO wandb_history_objects
+    SELECT ${ingestId}, run_id, step, ts, CASE WHEN isfinite(runtime_s) THEN runtime_s END, metric, value
+    FROM ${table} WHERE ${d} IS NULL`);
+}
+
+/** A later export of a run replaces its earlier history: delete rows of these runs written by other ingests. */
+async function replaceRunsOf(conn: DuckDBConnection, ingestId: number, runIdsSql: string): Promise<void> {
+  for (const table of ['wandb_history', 'wandb_history_objects']) {
+    await conn.run(`DELETE FROM ${table} WHERE ingest_id <> ${ingestId} AND run_id IN (${runIdsSql})`);
+  }
+}
+
+/** History run ids of this ingest that no runs file has brought in (reported, not an error). */
+export async function orphanRuns(conn: DuckDBConnection, ingestId: number): Promise<string[]> {
+  const rows = await conn.runAndReadAll(`SELECT DISTINCT run_id FROM (
+      SELECT run_id FROM wandb_history WHERE ingest_id = ${ingestId}
+      UNION SELECT run_id FROM wandb_history_objects WHERE ingest_id = ${ingestId})
+    WHERE run_id NOT IN (SELECT run_id FROM wandb_runs) ORDER BY run_id`);
+  return rows.getRows().map((r) => String(r[0]));
+}

@@ -1,0 +1,300 @@
+/**
+ * `mlduck ingest wandb <paths…>`: each file is detected by its content (Parquet columns or the first JSON
+ * value) as one of the W&B export generations and ingested in its own transaction (Warehouse.ingest).
+ */
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { MlduckError } from '../../src/errors.ts';
+import { type IngestContext, type IngestReport, sqlString, type Warehouse } from '../../src/warehouse.ts';
+import { loadJsonHistory, loadWideHistory, orphanRuns, type ParquetColumn } from './history.ts';
+import { RUN_COMPONENTS, type RunShape, stageRuns, writeStagedRuns } from './runs.ts';
+
+export const INGEST_KIND = 'wandb';
+
+/** The export generations and shapes a file can be. */
+export type WandbFormat =
+  | 'v0_runs_parquet' // dr_wandb v0 runs_metadata(.parquet|_<component>.parquet): JSON-string components
+  | 'runs_parquet' // runs with nested (STRUCT/MAP/JSON) components: DuckDB Parquet of notebook JSONL
+  | 'v3_runs_parquet' // DuckDB Parquet of v3 runs.jsonl snapshots
+  | 'v0_history_parquet' // wide runs_history.parquet
+  | 'history_rows_parquet' // DuckDB Parquet of v3 history.jsonl (metrics STRUCT/JSON column)
+  | 'notebook_history_parquet' // DuckDB Parquet of notebook history JSONL (single `json` list column)
+  | 'notebook_runs_jsonl'
+  | 'notebook_history_jsonl' // one JSON array per line = one run's history
+  | 'v3_runs_jsonl'
+  | 'v3_history_jsonl';
+
+export interface Detection {
+  format: WandbFormat;
+  kind: 'runs' | 'history';
+  parquetColumns?: ParquetColumn[];
+}
+
+export interface WandbIngestOptions {
+  force?: boolean;
+  onReport?: (report: IngestReport) => void;
+  /** Called for files of a directory that are not W&B exports (manifest.json, state.json …). */
+  onSkip?: (path: string, why: string) => void;
+}
+
+const EXPORT_EXTENSIONS = /\.(parquet|jsonl|ndjson|json)$/i;
+
+/** The files a path stands for: itself, or the export-looking files below a directory (sorted). */
+export function expandPaths(paths: readonly string[]): { file: string; fromDirectory: boolean }[] {
+  const files: { file: string; fromDirectory: boolean }[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (EXPORT_EXTENSIONS.test(entry.name)) files.push({ file: full, fromDirectory: true });
+    }
+  };
+  for (const path of paths) {
+    let isDir = false;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch {
+      throw new MlduckError('no such file or directory', { file: path, kind: 'usage' });
+    }
+    if (isDir) walk(path);
+    else files.push({ file: path, fromDirectory: false });
+  }
+  return files;
+}
+
+function firstBytes(path: string, n: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const read = readSync(fd, buf, 0, n, 0);
+    return buf.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** DuckDB's JSON/Parquet errors → MlduckError naming the file and, where DuckDB says it, the line. */
+export function inputError(err: unknown, file: string, what: string): MlduckError {
+  if (err instanceof MlduckError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const line = /in line (\d+)/.exec(message);
+  const clean = message.replace(/^[A-Za-z ]+Error: /, '').replace(/ in file "[^"]*"/, '');
+  return new MlduckError(`${what}: ${clean.trim()}`, {
+    file,
+    ...(line ? { line: Number(line[1]) } : {}),
+    hint:
+      what === 'not a readable Parquet file'
+        ? 'the file may be truncated or not Parquet; re-export it'
+        : 'each line must be one JSON value (NaN/Infinity tokens are accepted)',
+    cause: err,
+  });
+}
+
+async function describeParquet(
+  conn: DuckDBConnection,
+  file: string,
+  shown: string,
+): Promise<ParquetColumn[]> {
+  try {
+    const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`);
+    return r.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
+  } catch (err) {
+    throw inputError(err, shown, 'not a readable Parquet file');
+  }
+}
+
+/** Detects the export generation of `file` by content; null when it is not a W&B export. */
+export async function detectFormat(
+  conn: DuckDBConnection,
+  file: string,
+  shown: string,
+): Promise<Detection | null> {
+  const head = firstBytes(file, 4096);
+  if (head.subarray(0, 4).toString('latin1') === 'PAR1') {
+    const cols = await describeParquet(conn, file, shown);
+    const has = (name: string) => cols.some((c) => c.name === name);
+    const typeOf = (name: string) => cols.find((c) => c.name === name)?.type ?? '';
+    if (has('run') && typeOf('run').startsWith('STRUCT'))
+      return { format: 'v3_runs_parquet', kind: 'runs', parquetColumns: cols };
+    if (has('json') && typeOf('json').endsWith('[]'))
+      return { format: 'notebook_history_parquet', kind: 'history', parquetColumns: cols };
+    if (!has('run_id')) return null;
+    if (has('metrics')) return { format: 'history_rows_parquet', kind: 'history', parquetColumns: cols };
+    const components = RUN_COMPONENTS.filter(has);
+    if (components.length > 0 || has('state') || has('run_name')) {
+      const nested = components.some((c) => typeOf(c) !== 'VARCHAR');
+      return { format: nested ? 'runs_parquet' : 'v0_runs_parquet', kind: 'runs', parquetColumns: cols };
+    }
+    if (has('step')) return { format: 'v0_history_parquet', kind: 'history', parquetColumns: cols };
+    return null;
+  }
+  const text = head.toString('utf8').trimStart();
+  if (text.startsWith('[')) return { format: 'notebook_history_jsonl', kind: 'history' };
+  if (!text.startsWith('{')) return null;
+  let keys: string[];
+  try {
+    const r = await conn.runAndReadAll(
+      `SELECT json_keys(json) FROM read_json_objects(${sqlString(file)}, format = 'auto') LIMIT 1`,
+    );
+    keys = (r.getRows()[0]?.[0] as { items?: unknown[] } | undefined)?.items?.map(String) ?? [];
+  } catch (err) {
+    throw inputError(err, shown, 'JSON that does not parse');
+  }
+  if (keys.includes('run') && keys.includes('exported_at')) return { format: 'v3_runs_jsonl', kind: 'runs' };
+  if (!keys.includes('run_id')) return null;
+  if (keys.includes('metrics') || keys.includes('step'))
+    return { format: 'v3_history_jsonl', kind: 'history' };
+  return { format: 'notebook_runs_jsonl', kind: 'runs' };
+}
+
+/** The export_format recorded in wandb_runs. */
+const EXPORT_FORMAT: Partial<Record<WandbFormat, string>> = {
+  v0_runs_parquet: 'v0_parquet',
+  runs_parquet: 'runs_parquet',
+  v3_runs_parquet: 'v3_parquet',
+  notebook_runs_jsonl: 'notebook_jsonl',
+  v3_runs_jsonl: 'v3_jsonl',
+};
+
+/** History row JSON `r` → the columns loadJsonHistory expects. */
+function historyRowsSql(rows: string): string {
+  return `SELECT r->>'run_id' AS run_id, r->'step' AS step, r->'timestamp' AS ts, r->'runtime' AS runtime,
+      r->'metrics' AS metrics, r->'extra' AS extra FROM (${rows})`;
+}
+
+async function ingestFile(ctx: IngestContext, detection: Detection): Promise<void> {
+  const f = sqlString(ctx.absolutePath);
+  const conn = ctx.conn;
+  if (detection.kind === 'runs') {
+    const parquet = detection.format.endsWith('parquet');
+    const source = parquet
+      ? `SELECT row_number() OVER () AS ord, to_json(p) AS j FROM read_parquet(${f}) p`
+      : `SELECT row_number() OVER () AS ord, json AS j FROM read_ndjson_objects(${f})`;
+    const shape: RunShape = detection.format.startsWith('v3') ? 'snapshot' : 'flat';
+    const absent =
+      parquet && shape === 'flat'
+        ? RUN_COMPONENTS.filter((c) => !detection.parquetColumns?.some((col) => col.name === c))
+        : [];
+    const staged = await stageRuns(conn, source, shape, absent);
+    if (staged.duplicates > 0) {
+      ctx.warn(
+        `${staged.duplicates} duplicate run row(s) by run_id: the last (newest exported_at, then last in the file) wins`,
+      );
+    }
+    if (staged.unknownKeys.length > 0) {
+      ctx.warn(`unknown run field(s) kept in wandb_runs.extra: ${staged.unknownKeys.join(', ')}`);
+    }
+    if (absent.length > 0 && absent.length < RUN_COMPONENTS.length) {
+      ctx.warn(`component file: ${absent.join(', ')} taken from the runs already in the warehouse`);
+    }
+    await writeStagedRuns(conn, ctx.ingestId, EXPORT_FORMAT[detection.format] ?? detection.format);
+    return;
+  }
+  switch (detection.format) {
+    case 'v0_history_parquet':
+      await loadWideHistory(conn, ctx.ingestId, ctx.absolutePath, detection.parquetColumns ?? []);
+      break;
+    case 'history_rows_parquet':
+      await loadJsonHistory(
+        conn,
+        ctx.ingestId,
+        historyRowsSql(`SELECT to_json(p) AS r FROM read_parquet(${f}) p`),
+      );
+      break;
+    case 'notebook_history_parquet':
+      await loadJsonHistory(
+        conn,
+        ctx.ingestId,
+        historyRowsSql(
+          `SELECT e AS r FROM (SELECT to_json(json) AS a FROM read_parquet(${f})), unnest(json_extract(a, '$[*]')) u(e)`,
+        ),
+      );
+      break;
+    case 'notebook_history_jsonl':
+      await loadJsonHistory(
+        conn,
+        ctx.ingestId,
+        historyRowsSql(
+          `SELECT e AS r FROM read_ndjson_objects(${f}) o, unnest(json_extract(o.json, '$[*]')) u(e)`,
+        ),
+      );
+      break;
+    case 'v3_history_jsonl':
+      await loadJsonHistory(
+        conn,
+        ctx.ingestId,
+        historyRowsSql(`SELECT json AS r FROM read_ndjson_objects(${f})`),
+      );
+      break;
+    default:
+      throw new MlduckError(`internal: unhandled W&B format ${detection.format}`, { kind: 'internal' });
+  }
+  const orphans = await orphanRuns(conn, ctx.ingestId);
+  if (orphans.length > 0) {
+    const shown = orphans.slice(0, 5).join(', ');
+    ctx.warn(
+      `${orphans.length} history run(s) not in any runs file ingested so far (ingested anyway): ${shown}${orphans.length > 5 ? ', …' : ''}`,
+    );
+  }
+}
+
+/** Ingests W&B export files and directories; one transaction (and one ingest_log row) per file. */
+export async function ingestWandb(
+  wh: Warehouse,
+  paths: readonly string[],
+  options: WandbIngestOptions = {},
+): Promise<IngestReport[]> {
+  const files = expandPaths(paths);
+  // Runs before history, so that "history run not in any runs file" is only reported when it is true.
+  const detected: { file: string; detection: Detection }[] = [];
+  for (const { file, fromDirectory } of files) {
+    let detection: Detection | null;
+    try {
+      detection = await detectFormat(wh.conn, file, file);
+    } catch (err) {
+      throw err instanceof MlduckError ? err : inputError(err, file, 'unreadable file');
+    }
+    if (!detection) {
+      if (fromDirectory) {
+        options.onSkip?.(file, 'not a W&B runs or history export (e.g. manifest.json/state.json)');
+        continue;
+      }
+      throw new MlduckError(
+        'not a W&B export: expected runs (run_id + run fields) or history (run_id + step/metrics)',
+        {
+          file,
+          hint: 'accepted: dr_wandb runs_metadata*/runs_history Parquet, notebook or v3 runs/history JSONL, or their DuckDB Parquet',
+        },
+      );
+    }
+    detected.push({ file, detection });
+  }
+  detected.sort((a, b) => Number(a.detection.kind === 'history') - Number(b.detection.kind === 'history'));
+  const reports: IngestReport[] = [];
+  for (const { file, detection } of detected) {
+    const report = await wh.ingest(
+      INGEST_KIND,
+      file,
+      async (ctx) => {
+        try {
+          await ingestFile(ctx, detection);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          if (!/Invalid Input Error|IO Error|Malformed JSON|parquet/i.test(message)) throw err;
+          throw inputError(
+            err,
+            ctx.path,
+            detection.format.endsWith('parquet') ? 'not a readable Parquet file' : 'JSON that does not parse',
+          );
+        }
+      },
+      { force: options.force ?? false, options: { format: detection.format } },
+    );
+    options.onReport?.(report);
+    reports.push(report);
+  }
+  return reports;
+}
