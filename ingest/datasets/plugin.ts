@@ -1,3 +1,158 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { MlduckError } from '../../src/errors.ts';
+import { formatResult, RESULT_FORMATS, type ResultFormat } from '../../src/format.ts';
 import type { MlduckPlugin } from '../../src/plugin.ts';
+import { placementOf, writeSeedManifestFor } from './manifest-command.ts';
+import { type ScanResult, scanDatasets } from './scan.ts';
 
-export const datasetsPlugin: MlduckPlugin = { name: 'datasets' };
+const DEFAULT_ROOT = 'data';
+
+function describeScan(result: ScanResult): string {
+  const s = result.summary;
+  if (result.report.status === 'skipped') return `${s.root}: unchanged (${result.report.message})`;
+  return `${s.root}: ${s.files} files (${s.added} new, ${s.changed} changed, ${s.unchanged} unchanged, ${s.vanished} vanished; ${s.hashed} hashed), ${s.manifests} manifests, ${s.problems.length} problems, ${s.drift.length} drift, ${s.conflicts.length} conflicts`;
+}
+
+const LIST_COLUMNS = `stage, coalesce(area, '') AS area, coalesce(category, '') AS category, coalesce(dataset, '') AS dataset,
+  purpose, coalesce(version, '') AS version, format, "rows", bytes, manifest_status AS manifest, status, path`;
+
+export const datasetsPlugin: MlduckPlugin = {
+  name: 'datasets',
+
+  registerCommands(program: Command, ctx) {
+    const datasets = program
+      .command('datasets')
+      .description('the datasets registry: scan a data/ tree, list and show datasets, write manifests');
+
+    datasets
+      .command('scan')
+      .description(
+        'register every data file under ROOT (stage, purpose, version, rows, schema, sha256, manifest)',
+      )
+      .argument('[root]', 'the data folder', DEFAULT_ROOT)
+      .option('--force', 're-hash and re-read every file even when size and mtime are unchanged')
+      .option('--strict', 'exit with code 2 when a file has a problem, drift or a conflict')
+      .action(async (root: string, flags: { force?: boolean; strict?: boolean }) => {
+        const wh = await ctx.openWarehouse();
+        const result = await scanDatasets(wh, root, { force: flags.force ?? false });
+        ctx.out.data(describeScan(result));
+        for (const w of result.report.warnings) ctx.out.warn(w);
+        const s = result.summary;
+        if (flags.strict && s.problems.length + s.drift.length + s.conflicts.length > 0) {
+          throw new MlduckError(
+            `${s.problems.length} problems, ${s.drift.length} drift, ${s.conflicts.length} conflicts`,
+            {
+              file: s.root,
+            },
+          );
+        }
+      });
+
+    datasets
+      .command('list')
+      .description('list registered datasets')
+      .option('--stage <stage>', 'only this stage (raw, interim, processed, …)')
+      .option('--category <category>', 'only this category')
+      .option('--purpose <purpose>', 'only this purpose')
+      .option('--all', 'include vanished files')
+      .addOption(
+        new Option('-f, --format <format>', 'output format').choices(RESULT_FORMATS).default('table'),
+      )
+      .action(
+        async (flags: {
+          stage?: string;
+          category?: string;
+          purpose?: string;
+          all?: boolean;
+          format: ResultFormat;
+        }) => {
+          const wh = await ctx.openWarehouse({ readOnly: true });
+          const where: string[] = [];
+          const params: Record<string, string> = {};
+          for (const key of ['stage', 'category', 'purpose'] as const) {
+            if (flags[key] !== undefined) {
+              where.push(`${key} = $${key}`);
+              params[key] = flags[key];
+            }
+          }
+          if (!flags.all) where.push("status <> 'vanished'");
+          const reader = await wh.conn.runAndReadAll(
+            `SELECT ${LIST_COLUMNS} FROM datasets ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+             ORDER BY stage, category NULLS FIRST, dataset NULLS FIRST, purpose, version_key NULLS FIRST, path`,
+            params,
+          );
+          ctx.out.data(
+            formatResult({ columns: reader.columnNames(), rows: reader.getRowsJS() }, flags.format),
+          );
+        },
+      );
+
+    datasets
+      .command('show')
+      .description(
+        'everything registered about one dataset: by path, or by purpose (latest version unless --version)',
+      )
+      .argument('<purpose|path>', 'a purpose (teacher_inputs) or a registered file path')
+      .option('--version <version>', 'this version (v1, v2.1, run_20251103_143022)')
+      .addOption(new Option('-f, --format <format>', 'output format').choices(RESULT_FORMATS).default('json'))
+      .action(async (what: string, flags: { version?: string; format: ResultFormat }) => {
+        const wh = await ctx.openWarehouse({ readOnly: true });
+        const byPath = existsSync(what);
+        const reader = await wh.conn.runAndReadAll(
+          byPath
+            ? `SELECT * FROM datasets WHERE path = $p OR path = $abs`
+            : `SELECT * FROM datasets WHERE purpose = $p ${flags.version ? 'AND version = $v' : ''} AND status <> 'vanished'
+               ORDER BY version_key DESC NULLS LAST, path`,
+          byPath
+            ? { p: what, abs: resolve(what) }
+            : flags.version
+              ? { p: what, v: flags.version }
+              : { p: what },
+        );
+        let rows = reader.getRowsJS();
+        const columns = reader.columnNames();
+        if (rows.length === 0) {
+          throw new MlduckError(`no registered dataset ${what}${flags.version ? ` ${flags.version}` : ''}`, {
+            kind: 'input',
+            hint: 'see `mlduck datasets list`; run `mlduck datasets scan` after adding files',
+          });
+        }
+        if (!byPath && !flags.version) {
+          // Latest version only (rows are ordered newest first).
+          const keyIndex = columns.indexOf('version_key');
+          const latest = rows[0]![keyIndex];
+          rows = rows.filter((r) => r[keyIndex] === latest);
+        }
+        ctx.out.data(formatResult({ columns, rows }, flags.format));
+      });
+
+    datasets
+      .command('manifest')
+      .description(
+        'write or update the seed manifest (…/manifests/<category>_manifest_<version>.json) describing FILE',
+      )
+      .argument('<file>', 'a processed dataset file')
+      .option('--root <dir>', 'the data root the file sits in', DEFAULT_ROOT)
+      .option('--no-scan', 'do not re-scan the root afterwards')
+      .action(async (file: string, flags: { root: string; scan: boolean }) => {
+        const abs = resolve(file);
+        if (!existsSync(abs)) throw new MlduckError('no such file', { file, kind: 'usage' });
+        const wh = await ctx.openWarehouse();
+        const written = await writeSeedManifestFor(wh.conn, abs, placementOf(abs, flags.root));
+        ctx.out.data(
+          `${written.created ? 'wrote' : 'updated'} ${written.target.path} (entry ${written.key})`,
+        );
+        if (flags.scan && existsSync(flags.root))
+          ctx.out.info(describeScan(await scanDatasets(wh, flags.root)));
+      });
+  },
+
+  async demo(wh, { examplesDir }) {
+    const root = join(examplesDir, 'data');
+    if (!existsSync(root)) return [];
+    const result = await scanDatasets(wh, root);
+    return [result.report];
+  },
+};

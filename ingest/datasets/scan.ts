@@ -1,0 +1,741 @@
+/**
+ * `mlduck datasets scan`: walks a data/ tree, classifies every artifact, reads rows and schema through
+ * DuckDB (metadata only), hashes what changed, checks manifests, and replaces the registry rows under
+ * the root in ONE transaction that is also one `ingest_log` row (kind `datasets`, path = the root).
+ * A scan is its own ingest because the registry is a view of a folder, not of one input file.
+ */
+import { createHash } from 'node:crypto';
+import { type Dirent, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve, sep } from 'node:path';
+import { errorMessage, MlduckError } from '../../src/errors.ts';
+import { appendRows } from '../../src/load.ts';
+import { MLDUCK_VERSION } from '../../src/version.ts';
+import {
+  type IngestReport,
+  recordedPath,
+  sha256File,
+  sqlString,
+  type Warehouse,
+} from '../../src/warehouse.ts';
+import { type ClassifyContext, classifyPath, formatOf, rootPrefix } from './classify.ts';
+import { type ColumnInfo, inspectFile } from './inspect.ts';
+import { looksLikeManifest, type ParsedManifest, parseManifest } from './manifests.ts';
+
+export const SCAN_KIND = 'datasets';
+/** Bumped when what a scan records changes: an older fingerprint then never skips a re-scan. */
+const SCAN_FORMAT = 1;
+
+export interface ScanOptions {
+  /** Re-scan even when no file changed size or mtime; re-hash every file. */
+  force?: boolean;
+  now?: Date;
+}
+
+export interface ScanIssue {
+  path: string;
+  message: string;
+}
+
+export interface ScanSummary {
+  root: string;
+  files: number;
+  added: number;
+  changed: number;
+  unchanged: number;
+  vanished: number;
+  hashed: number;
+  manifests: number;
+  problems: ScanIssue[];
+  drift: ScanIssue[];
+  conflicts: ScanIssue[];
+}
+
+export interface ScanResult {
+  report: IngestReport;
+  summary: ScanSummary;
+}
+
+interface FoundFile {
+  absolutePath: string;
+  rel: string[];
+  bytes: number;
+  mtime: Date;
+}
+
+interface PreviousRow {
+  ingest_id: bigint;
+  path: string;
+  bytes: bigint;
+  modified_at: Date;
+  rows: bigint | null;
+  column_count: number | null;
+  schema: string | null;
+  sha256: string | null;
+  hashed_at: Date | null;
+  status: string;
+  problem: string | null;
+  first_seen_at: Date;
+  changed_at: Date;
+  vanished_at: Date | null;
+  [key: string]: unknown;
+}
+
+/** A datasets row in table column order (see sql/050_datasets.sql). */
+interface DatasetRow {
+  path: string;
+  root: string;
+  rel_path: string;
+  layout: string;
+  stage: string;
+  area: string | null;
+  category: string | null;
+  dataset: string | null;
+  purpose: string;
+  version: string | null;
+  version_kind: string | null;
+  version_key: string | null;
+  version_at: Date | null;
+  split: string | null;
+  format: string;
+  bytes: number;
+  modified_at: Date;
+  rows: number | null;
+  column_count: number | null;
+  schema: string | null;
+  sha256: string | null;
+  hashed_at: Date | null;
+  status: string;
+  problem: string | null;
+  manifest_path: string | null;
+  manifest_kind: string | null;
+  manifest_status: string;
+  drift: string | null;
+  tokenized_split: string | null;
+  tokens: number | null;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  changed_at: Date;
+  vanished_at: Date | null;
+}
+
+const DATASET_COLUMNS: readonly (keyof DatasetRow)[] = [
+  'path',
+  'root',
+  'rel_path',
+  'layout',
+  'stage',
+  'area',
+  'category',
+  'dataset',
+  'purpose',
+  'version',
+  'version_kind',
+  'version_key',
+  'version_at',
+  'split',
+  'format',
+  'bytes',
+  'modified_at',
+  'rows',
+  'column_count',
+  'schema',
+  'sha256',
+  'hashed_at',
+  'status',
+  'problem',
+  'manifest_path',
+  'manifest_kind',
+  'manifest_status',
+  'drift',
+  'tokenized_split',
+  'tokens',
+  'first_seen_at',
+  'last_seen_at',
+  'changed_at',
+  'vanished_at',
+];
+
+function walk(root: string, problems: ScanIssue[]): FoundFile[] {
+  const found: FoundFile[] = [];
+  const visit = (dir: string, rel: string[]): void => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      problems.push({ path: recordedPath(dir), message: `cannot list folder: ${errorMessage(error)}` });
+      return;
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const absolutePath = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        visit(absolutePath, [...rel, entry.name]);
+        continue;
+      }
+      if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+      try {
+        const stat = statSync(absolutePath);
+        if (!stat.isFile()) continue;
+        found.push({ absolutePath, rel: [...rel, entry.name], bytes: stat.size, mtime: stat.mtime });
+      } catch (error) {
+        problems.push({ path: recordedPath(absolutePath), message: `cannot stat: ${errorMessage(error)}` });
+      }
+    }
+  };
+  visit(root, []);
+  return found;
+}
+
+const toNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function readJson(path: string): Record<string, unknown> | null {
+  try {
+    const value = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+const firstNumber = (json: Record<string, unknown>, keys: readonly string[]): number | null => {
+  for (const key of keys) {
+    const v = json[key];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return null;
+};
+
+/** Scans `root` and replaces its registry rows. Per-file problems are reported, never thrown. */
+export async function scanDatasets(
+  wh: Warehouse,
+  root: string,
+  options: ScanOptions = {},
+): Promise<ScanResult> {
+  const now = options.now ?? new Date();
+  const rootAbs = resolve(root);
+  if (!existsSync(rootAbs) || !statSync(rootAbs).isDirectory()) {
+    throw new MlduckError('no such data folder', {
+      file: root,
+      kind: 'usage',
+      hint: 'pass the data/ folder to scan (default ./data)',
+    });
+  }
+  const rootRecorded = recordedPath(rootAbs);
+  const summary: ScanSummary = {
+    root: rootRecorded,
+    files: 0,
+    added: 0,
+    changed: 0,
+    unchanged: 0,
+    vanished: 0,
+    hashed: 0,
+    manifests: 0,
+    problems: [],
+    drift: [],
+    conflicts: [],
+  };
+  const warnings: string[] = [];
+  const files = walk(rootAbs, summary.problems);
+  const prefix = rootPrefix(rootAbs.split(sep).filter(Boolean));
+  const rootName = basename(rootAbs);
+  const datasetFolder =
+    existsSync(join(rootAbs, 'versions')) || existsSync(join(rootAbs, 'metadata')) ? rootName : undefined;
+
+  const datasetFolders = [...new Set(files.filter((f) => f.rel.length > 2).map((f) => f.rel[0]!))].filter(
+    (d) => existsSync(join(rootAbs, d, 'versions')) || existsSync(join(rootAbs, d, 'metadata')),
+  );
+
+  // Previous rows under this root (by absolute path, so a scan from another folder still matches).
+  const inScope = (abs: string): boolean => abs === rootAbs || abs.startsWith(rootAbs + sep);
+  const previous = new Map<string, PreviousRow>();
+  for (const row of await wh.all<PreviousRow>('SELECT * FROM datasets')) {
+    const abs = resolve(row.path);
+    if (inScope(abs)) previous.set(abs, row);
+  }
+  const previousManifests = (
+    await wh.all<{ ingest_id: bigint; path: string }>('SELECT ingest_id, path FROM datasets_manifests')
+  ).filter((r) => inScope(resolve(r.path)));
+  const previousStats = (
+    await wh.all<{ ingest_id: bigint; source_path: string }>(
+      'SELECT ingest_id, source_path FROM datasets_category_stats',
+    )
+  ).filter((r) => inScope(resolve(r.source_path)));
+
+  // Skip when nothing changed size or mtime since the last scan of this root that still owns its rows.
+  const fingerprint = createHash('sha256')
+    .update(`mlduck datasets scan ${SCAN_FORMAT}\n`)
+    .update(files.map((f) => `${f.rel.join('/')}\t${f.bytes}\t${f.mtime.getTime()}`).join('\n'))
+    .digest('hex');
+  const totalBytes = files.reduce((a, f) => a + f.bytes, 0);
+  const last = await wh.all<{ ingest_id: bigint; sha256: string }>(
+    "SELECT ingest_id, sha256 FROM ingest_log WHERE kind = $1 AND path = $2 AND status = 'ok' ORDER BY ingest_id DESC LIMIT 1",
+    [SCAN_KIND, rootRecorded],
+  );
+  const lastScan = last[0];
+  const ownedByLast =
+    lastScan !== undefined &&
+    [...previous.values(), ...previousManifests, ...previousStats].every(
+      (r) => r.ingest_id === lastScan.ingest_id,
+    );
+  if (!options.force && lastScan && lastScan.sha256 === fingerprint && ownedByLast && previous.size > 0) {
+    summary.files = [...previous.values()].filter((r) => r.status !== 'vanished').length;
+    summary.unchanged = summary.files;
+    return {
+      summary,
+      report: {
+        kind: SCAN_KIND,
+        path: rootRecorded,
+        status: 'skipped',
+        ingestId: Number(lastScan.ingest_id),
+        sha256: fingerprint,
+        bytes: totalBytes,
+        rows: {},
+        warnings: [],
+        replaced: [],
+        message: `unchanged since scan ${lastScan.ingest_id}`,
+      },
+    };
+  }
+
+  // Manifests first: they decide which files are tokenized shards and what every file should contain.
+  const manifests: { file: FoundFile; parsed: ParsedManifest }[] = [];
+  for (const file of files) {
+    if (!looksLikeManifest(file.rel)) continue;
+    const parsed = parseManifest(file.absolutePath, rootAbs);
+    if (
+      parsed.kind === 'invalid' &&
+      file.rel[file.rel.length - 2] !== 'manifests' &&
+      !/manifest/i.test(file.rel.at(-1)!)
+    )
+      continue;
+    manifests.push({ file, parsed });
+  }
+  const manifestFiles = new Set(manifests.map((m) => m.file.absolutePath));
+  const tokenizedSplitOf = new Map<
+    string,
+    { manifest: FoundFile; split: ParsedManifest & { kind: 'tokenized' }; name: string }
+  >();
+  for (const m of manifests) {
+    if (m.parsed.kind !== 'tokenized') continue;
+    for (const s of m.parsed.splits)
+      tokenizedSplitOf.set(s.dir, { manifest: m.file, split: m.parsed, name: s.split });
+  }
+  const splitDirOf = (abs: string): string | null => {
+    let dir = abs.slice(0, abs.lastIndexOf(sep));
+    while (inScope(dir)) {
+      if (tokenizedSplitOf.has(dir)) return dir;
+      dir = dir.slice(0, dir.lastIndexOf(sep));
+    }
+    return null;
+  };
+
+  // Sidecars: curriculum <name>.stats.json and tokenizer <split>_stats.json; not datasets themselves.
+  const isSidecar = (f: FoundFile): boolean => {
+    const name = f.rel.at(-1)!;
+    if (name.endsWith('.stats.json')) return true;
+    return name.endsWith('_stats.json') && splitDirOf(f.absolutePath) !== null;
+  };
+
+  const rows: DatasetRow[] = [];
+  const curriculumCategory = new Map<string, string>();
+  for (const file of files) {
+    const format = formatOf(file.rel.at(-1)!);
+    if (format === null || manifestFiles.has(file.absolutePath) || isSidecar(file)) continue;
+    const segments = [...prefix, ...file.rel];
+    const context: ClassifyContext = {};
+    if (datasetFolder !== undefined) context.datasetFolder = datasetFolder;
+    context.datasetFolders = datasetFolders;
+    const splitDir = format === 'parquet' ? splitDirOf(file.absolutePath) : null;
+    if (splitDir !== null) {
+      const t = tokenizedSplitOf.get(splitDir)!;
+      const outputDir = t.split.outputDir;
+      const outRel = outputDir === rootAbs ? [] : outputDir.slice(rootAbs.length + 1).split(sep);
+      context.tokenized = {
+        outputDir: [...prefix, ...outRel],
+        outputName: basename(outputDir),
+        split: t.name,
+        category: null,
+      };
+    }
+    const c = classifyPath(segments, context);
+    if (c.layout === 'curriculum' && c.category) curriculumCategory.set(c.purpose, c.category);
+    const prev = previous.get(file.absolutePath);
+    const unchanged =
+      !options.force &&
+      prev !== undefined &&
+      prev.status !== 'vanished' &&
+      prev.status !== 'unreadable' &&
+      prev.sha256 !== null &&
+      Number(prev.bytes) === file.bytes &&
+      prev.modified_at.getTime() === file.mtime.getTime();
+    let sha256: string | null = prev?.sha256 ?? null;
+    let hashedAt: Date | null = prev?.hashed_at ?? null;
+    let fileRows: number | null = toNumber(prev?.rows);
+    let schema: ColumnInfo[] | null = prev?.schema ? (JSON.parse(prev.schema) as ColumnInfo[]) : null;
+    let status = prev && unchanged ? prev.status : 'present';
+    let problem: string | null = prev && unchanged ? prev.problem : null;
+    if (!unchanged) {
+      try {
+        sha256 = await sha256File(file.absolutePath);
+        hashedAt = now;
+        summary.hashed++;
+        const contents = await inspectFile(wh.conn, file.absolutePath, format, file.bytes);
+        fileRows = contents.rows;
+        schema = contents.schema;
+        status = contents.problem ? 'invalid' : 'present';
+        problem = contents.problem;
+      } catch (error) {
+        sha256 = null;
+        fileRows = null;
+        schema = null;
+        status = 'unreadable';
+        problem = `cannot read: ${errorMessage(error)}`;
+      }
+      if (prev === undefined || prev.status === 'vanished') summary.added++;
+      else summary.changed++;
+    } else summary.unchanged++;
+    // Conflict problems are recomputed every scan.
+    if (problem?.startsWith('conflict:')) {
+      problem = null;
+      status = 'present';
+    }
+    if (problem) summary.problems.push({ path: recordedPath(file.absolutePath), message: problem });
+    summary.files++;
+    rows.push({
+      path: recordedPath(file.absolutePath),
+      root: rootRecorded,
+      rel_path: file.rel.join('/'),
+      layout: c.layout,
+      stage: c.stage,
+      area: c.area,
+      category: c.category,
+      dataset: c.dataset,
+      purpose: c.purpose,
+      version: c.version?.version ?? null,
+      version_kind: c.version?.kind ?? null,
+      version_key: c.version?.key ?? null,
+      version_at: c.version?.at ?? null,
+      split: c.split,
+      format,
+      bytes: file.bytes,
+      modified_at: file.mtime,
+      rows: fileRows,
+      column_count: schema ? schema.length : null,
+      schema: schema ? JSON.stringify(schema) : null,
+      sha256,
+      hashed_at: hashedAt,
+      status,
+      problem,
+      manifest_path: null,
+      manifest_kind: null,
+      manifest_status: 'none',
+      drift: null,
+      tokenized_split: splitDir !== null ? tokenizedSplitOf.get(splitDir)!.name : null,
+      tokens: null,
+      first_seen_at: prev && prev.status !== 'vanished' ? prev.first_seen_at : (prev?.first_seen_at ?? now),
+      last_seen_at: now,
+      changed_at: unchanged && prev ? prev.changed_at : now,
+      vanished_at: null,
+    });
+  }
+  const byAbs = new Map(rows.map((r) => [resolve(r.path), r]));
+
+  // Manifests: what they describe, what is missing, what drifted (rows or bytes changed, same version).
+  const manifestRows: unknown[][] = [];
+  const statsRows: unknown[][] = [];
+  for (const { file, parsed } of manifests) {
+    summary.manifests++;
+    const manifestPath = recordedPath(file.absolutePath);
+    const described: string[] = [];
+    const missing: string[] = [];
+    const drifted: string[] = [];
+    const check = (
+      row: DatasetRow,
+      expected: { rows: number | null; sha256: string | null; bytes: number | null },
+      kind: string,
+    ): void => {
+      if (row.manifest_path !== null) return;
+      row.manifest_path = manifestPath;
+      row.manifest_kind = kind;
+      described.push(row.path);
+      const drift: Record<string, { manifest: unknown; file: unknown }> = {};
+      if (expected.rows !== null && row.rows !== null && expected.rows !== row.rows)
+        drift['rows'] = { manifest: expected.rows, file: row.rows };
+      if (expected.sha256 !== null && row.sha256 !== null && expected.sha256 !== row.sha256)
+        drift['sha256'] = { manifest: expected.sha256, file: row.sha256 };
+      if (expected.bytes !== null && expected.bytes !== row.bytes)
+        drift['bytes'] = { manifest: expected.bytes, file: row.bytes };
+      if (Object.keys(drift).length > 0) {
+        row.manifest_status = 'drift';
+        row.drift = JSON.stringify(drift);
+        drifted.push(row.path);
+        summary.drift.push({
+          path: row.path,
+          message: `differs from ${manifestPath} (${Object.keys(drift).join(', ')}) without a new version`,
+        });
+      } else row.manifest_status = 'ok';
+    };
+    let category: string | null = null;
+    let version: string | null = null;
+    let entries = 0;
+    if (parsed.kind === 'seed') {
+      category = parsed.category;
+      version = parsed.version;
+      entries = parsed.entries.length;
+      for (const e of parsed.entries) {
+        const row = byAbs.get(e.absolutePath);
+        if (row) check(row, e, 'seed');
+        else missing.push(e.declaredPath);
+      }
+    } else if (parsed.kind === 'tokenized') {
+      category = basename(parsed.outputDir);
+      entries = parsed.splits.length;
+      for (const s of parsed.splits) {
+        const shards = rows.filter(
+          (r) => r.tokenized_split === s.split && resolve(r.path).startsWith(s.dir + sep),
+        );
+        if (!existsSync(s.dir)) missing.push(s.split);
+        if (s.shardFiles.length > 0) {
+          for (const sf of s.shardFiles) {
+            const row = byAbs.get(sf.absolutePath);
+            if (!row) missing.push(`${s.split}/${sf.declaredPath}`);
+            else {
+              row.tokens = sf.tokens;
+              check(row, sf, 'tokenized');
+            }
+          }
+          for (const row of shards)
+            if (row.manifest_path === null) check(row, { rows: -1, sha256: null, bytes: null }, 'tokenized');
+        } else {
+          const total = shards.reduce((a, r) => a + (r.rows ?? 0), 0);
+          const countOk = s.shards === null || s.shards === shards.length;
+          const rowsOk = s.sequences === null || s.sequences === total;
+          for (const row of shards) {
+            check(row, { rows: null, sha256: null, bytes: null }, 'tokenized');
+            if (!countOk || !rowsOk) {
+              row.manifest_status = 'drift';
+              row.drift = JSON.stringify({
+                split_sequences: { manifest: s.sequences, file: total },
+                split_shards: { manifest: s.shards, file: shards.length },
+              });
+              drifted.push(row.path);
+            }
+          }
+          if (!countOk || !rowsOk)
+            summary.drift.push({
+              path: manifestPath,
+              message: `split ${s.split}: manifest says ${s.shards} shards / ${s.sequences} sequences, found ${shards.length} / ${total}`,
+            });
+        }
+        // Tokenizer stats: documents and tokens per category.
+        const statsPath = join(s.dir, s.statsFile ?? `${s.split}_stats.json`);
+        const stats = existsSync(statsPath) ? readJson(statsPath) : null;
+        const byCategory = stats?.['by_category'];
+        if (byCategory && typeof byCategory === 'object') {
+          const cats = Object.entries(byCategory as Record<string, Record<string, unknown>>);
+          for (const [cat, v] of cats)
+            statsRows.push([
+              recordedPath(statsPath),
+              rootRecorded,
+              'tokenized',
+              recordedPath(s.dir),
+              s.split,
+              cat,
+              toNumber(v['documents']),
+              toNumber(v['tokens']),
+            ]);
+          if (cats.length === 1) for (const row of shards) row.category = cats[0]![0];
+        } else {
+          const cat = curriculumCategory.get(s.split) ?? 'uncategorized';
+          for (const row of shards) row.category ??= curriculumCategory.get(s.split) ?? null;
+          statsRows.push([
+            recordedPath(stats ? statsPath : file.absolutePath),
+            rootRecorded,
+            'tokenized',
+            recordedPath(s.dir),
+            s.split,
+            cat,
+            stats ? firstNumber(stats, ['documents', 'samples']) : null,
+            (stats ? firstNumber(stats, ['tokens', 'num_tokens']) : null) ?? s.tokens,
+          ]);
+        }
+      }
+    } else {
+      summary.problems.push({ path: manifestPath, message: parsed.problem });
+    }
+    for (const m of missing)
+      summary.drift.push({ path: manifestPath, message: `lists ${m}, which does not exist` });
+    manifestRows.push([
+      manifestPath,
+      rootRecorded,
+      parsed.kind === 'invalid' ? 'unknown' : parsed.kind,
+      parsed.kind === 'invalid' ? 'invalid' : 'ok',
+      parsed.kind === 'invalid' ? parsed.problem : null,
+      category,
+      version,
+      entries,
+      described,
+      missing,
+      drifted,
+      file.bytes,
+      file.mtime,
+      parsed.content === null ? null : JSON.stringify(parsed.content),
+    ]);
+  }
+
+  // Curriculum downloads: <name>.stats.json next to <name>.jsonl, else the JSONL's line count.
+  for (const row of rows) {
+    if (row.layout !== 'curriculum' || row.category === null || row.status !== 'present') continue;
+    const statsPath = resolve(row.path).replace(/\.[^.]+$/, '.stats.json');
+    const stats = existsSync(statsPath) ? readJson(statsPath) : null;
+    statsRows.push([
+      recordedPath(stats ? statsPath : resolve(row.path)),
+      rootRecorded,
+      stats ? 'raw' : 'rows',
+      row.path,
+      row.purpose,
+      (stats?.['category'] as string | undefined) ?? row.category,
+      stats
+        ? (firstNumber(stats, ['documents', 'samples', 'num_samples', 'num_documents', 'count']) ?? row.rows)
+        : row.rows,
+      stats ? firstNumber(stats, ['tokens', 'num_tokens', 'total_tokens']) : null,
+    ]);
+  }
+
+  // Two files claiming the same purpose and version (in one stage and dataset): both flagged.
+  const claims = new Map<string, DatasetRow[]>();
+  for (const row of rows) {
+    if (row.version === null || row.layout === 'tokenized' || row.status !== 'present') continue;
+    const key = [row.stage, row.dataset ?? '', row.purpose, row.version].join('\u0000');
+    claims.set(key, [...(claims.get(key) ?? []), row]);
+  }
+  for (const group of claims.values()) {
+    if (group.length < 2) continue;
+    for (const row of group) {
+      const others = group.filter((r) => r !== row).map((r) => r.path);
+      row.problem = `conflict: ${row.purpose} ${row.version} is also claimed by ${others.join(', ')}`;
+      summary.conflicts.push({ path: row.path, message: row.problem });
+    }
+  }
+
+  // Vanished: registered before, gone now; kept and marked.
+  for (const [abs, prev] of previous) {
+    if (byAbs.has(abs)) continue;
+    if (prev.status !== 'vanished') summary.vanished++;
+    const kept = Object.fromEntries(
+      DATASET_COLUMNS.map((c) => [c, prev[c] ?? null]),
+    ) as unknown as DatasetRow;
+    kept.status = 'vanished';
+    kept.vanished_at = prev.vanished_at ?? now;
+    kept.bytes = Number(prev.bytes);
+    kept.rows = toNumber(prev.rows);
+    kept.tokens = toNumber(prev['tokens']);
+    rows.push(kept);
+  }
+
+  for (const w of [...summary.problems, ...summary.drift, ...summary.conflicts])
+    warnings.push(`${w.path}: ${w.message}`);
+
+  const ingestId = Number(await wh.scalar<bigint>("SELECT nextval('ingest_id_seq')"));
+  const startedAt = now;
+  const oldIds = new Set<number>(
+    [...previous.values(), ...previousManifests, ...previousStats].map((r) => Number(r.ingest_id)),
+  );
+  const replaced: number[] = [];
+  await wh.transaction(async (conn) => {
+    const drop = async (table: string, column: string, paths: string[]): Promise<void> => {
+      for (let i = 0; i < paths.length; i += 1000) {
+        const chunk = paths.slice(i, i + 1000);
+        await conn.run(`DELETE FROM ${table} WHERE ${column} IN (${chunk.map(sqlString).join(', ')})`);
+      }
+    };
+    await drop(
+      'datasets',
+      'path',
+      [...previous.values()].map((r) => r.path),
+    );
+    await drop(
+      'datasets_manifests',
+      'path',
+      previousManifests.map((r) => r.path),
+    );
+    await drop(
+      'datasets_category_stats',
+      'source_path',
+      previousStats.map((r) => r.source_path),
+    );
+    await appendRows(
+      conn,
+      'datasets',
+      rows.map((r) => [ingestId, ...DATASET_COLUMNS.map((c) => r[c])]),
+    );
+    await appendRows(
+      conn,
+      'datasets_manifests',
+      manifestRows.map((r) => [ingestId, ...r]),
+    );
+    await appendRows(
+      conn,
+      'datasets_category_stats',
+      statsRows.map((r) => [ingestId, ...r]),
+    );
+    for (const id of oldIds) {
+      const left = await wh.scalar<bigint>(
+        `SELECT (SELECT count(*) FROM datasets WHERE ingest_id = $1) + (SELECT count(*) FROM datasets_manifests WHERE ingest_id = $1)
+          + (SELECT count(*) FROM datasets_category_stats WHERE ingest_id = $1)`,
+        [id],
+      );
+      if (Number(left) === 0) {
+        await conn.run(
+          "UPDATE ingest_log SET status = 'replaced', replaced_by = $1 WHERE ingest_id = $2 AND status = 'ok'",
+          [ingestId, id],
+        );
+        replaced.push(id);
+      }
+    }
+    const rowsWritten = {
+      datasets: rows.length,
+      datasets_manifests: manifestRows.length,
+      datasets_category_stats: statsRows.length,
+    };
+    await conn.run(
+      `INSERT INTO ingest_log (ingest_id, kind, path, sha256, bytes, status, rows_written, warnings, error, options,
+         started_at, finished_at, mlduck_version, replaced_by)
+       VALUES ($1, $2, $3, $4, $5, 'ok', $6::JSON, $7::JSON, NULL, $8::JSON, $9::TIMESTAMPTZ, now(), $10, NULL)`,
+      [
+        ingestId,
+        SCAN_KIND,
+        rootRecorded,
+        fingerprint,
+        totalBytes,
+        JSON.stringify(rowsWritten),
+        JSON.stringify(warnings),
+        JSON.stringify({ force: options.force ?? false }),
+        startedAt.toISOString(),
+        MLDUCK_VERSION,
+      ],
+    );
+  });
+  return {
+    summary,
+    report: {
+      kind: SCAN_KIND,
+      path: rootRecorded,
+      status: 'ok',
+      ingestId,
+      sha256: fingerprint,
+      bytes: totalBytes,
+      rows: Object.fromEntries(
+        Object.entries({
+          datasets: rows.length,
+          datasets_manifests: manifestRows.length,
+          datasets_category_stats: statsRows.length,
+        }).filter(([, n]) => n > 0),
+      ),
+      warnings,
+      replaced,
+    },
+  };
+}
