@@ -65,13 +65,13 @@ CREATE TABLE wandb_run_config (
   value_bool    BOOLEAN,
   special       VARCHAR
 );
-COMMENT ON TABLE wandb_run_config IS 'run.config flattened: one row per run and leaf key path (nested objects descended; arrays kept whole as JSON leaves).';
+COMMENT ON TABLE wandb_run_config IS 'run.config flattened: one row per run and leaf key path (nested objects descended; arrays kept whole as JSON leaves; JSON nulls and empty objects are not rows, the raw JSON in wandb_runs.config keeps them).';
 COMMENT ON COLUMN wandb_run_config.ingest_id IS 'The ingest that wrote this row (ingest_log.ingest_id).';
 COMMENT ON COLUMN wandb_run_config.run_id IS 'W&B run id (wandb_runs.run_id).';
 COMMENT ON COLUMN wandb_run_config.key IS 'Key path joined with "." for reading; keys contain "/", ":" and "." verbatim, so use key_path to be exact.';
 COMMENT ON COLUMN wandb_run_config.key_path IS 'The verbatim keys from the top-level object down to the leaf.';
 COMMENT ON COLUMN wandb_run_config.value IS 'The raw leaf value as JSON.';
-COMMENT ON COLUMN wandb_run_config.value_type IS 'JSON type of the raw value: BIGINT, UBIGINT, DOUBLE, VARCHAR, BOOLEAN, NULL, ARRAY, OBJECT (empty object).';
+COMMENT ON COLUMN wandb_run_config.value_type IS 'JSON type of the raw value: BIGINT, UBIGINT, DOUBLE, VARCHAR, BOOLEAN or ARRAY.';
 COMMENT ON COLUMN wandb_run_config.value_double IS 'The value as a number when it is one or a numeric string (types drift between runs); NULL for NaN/±Inf (see special).';
 COMMENT ON COLUMN wandb_run_config.value_varchar IS 'The value as text (strings unquoted, other JSON as its text).';
 COMMENT ON COLUMN wandb_run_config.value_bool IS 'The value when it is a JSON boolean.';
@@ -95,7 +95,7 @@ COMMENT ON COLUMN wandb_run_summary.run_id IS 'W&B run id (wandb_runs.run_id).';
 COMMENT ON COLUMN wandb_run_summary.key IS 'Key path joined with "." for reading; keys contain "/", ":" and "." verbatim, so use key_path to be exact.';
 COMMENT ON COLUMN wandb_run_summary.key_path IS 'The verbatim keys from the top-level object down to the leaf.';
 COMMENT ON COLUMN wandb_run_summary.value IS 'The raw leaf value as JSON.';
-COMMENT ON COLUMN wandb_run_summary.value_type IS 'JSON type of the raw value: BIGINT, UBIGINT, DOUBLE, VARCHAR, BOOLEAN, NULL, ARRAY, OBJECT (empty object).';
+COMMENT ON COLUMN wandb_run_summary.value_type IS 'JSON type of the raw value: BIGINT, UBIGINT, DOUBLE, VARCHAR, BOOLEAN or ARRAY.';
 COMMENT ON COLUMN wandb_run_summary.value_double IS 'The value as a number when it is one or a numeric string; NULL for NaN/±Inf (see special).';
 COMMENT ON COLUMN wandb_run_summary.value_varchar IS 'The value as text (strings unquoted, other JSON as its text).';
 COMMENT ON COLUMN wandb_run_summary.value_bool IS 'The value when it is a JSON boolean.';

@@ -27,7 +27,13 @@ export const wandbPlugin: MlduckPlugin = {
       });
   },
 
+  // The demo ingests the real v0 samples only (fast); the other generations in examples/wandb/ hold the same
+  // runs and are exercised by the tests and `mlduck ingest wandb examples/wandb`.
   async demo(wh, { examplesDir }) {
-    return ingestWandb(wh, [join(examplesDir, 'wandb')]);
+    const dir = join(examplesDir, 'wandb');
+    return ingestWandb(wh, [
+      join(dir, 'wandb_runs_sample.parquet'),
+      join(dir, 'wandb_history_sample.parquet'),
+    ]);
   },
 };

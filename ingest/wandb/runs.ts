@@ -140,6 +140,11 @@ export async function stageRuns(
   return { runs, duplicates, unknownKeys };
 }
 
+/**
+ * Leaves only: JSON null and empty objects are not rows. A null key and a missing key mean the same in W&B,
+ * and DuckDB's Parquet of JSONL exports (STRUCT union over all runs) adds null keys a run never had; the raw
+ * JSON in wandb_runs keeps them.
+ */
 function flattenSql(table: string, ingestId: number, component: 'config' | 'summary'): string {
   const d = rawDoubleSql('v');
   return `INSERT INTO ${table}
@@ -151,7 +156,7 @@ function flattenSql(table: string, ingestId: number, component: 'config' | 'summ
     )
     SELECT ${ingestId}, run_id, array_to_string(path, '.'), path, v, json_type(v),
       ${finiteSql(d)}, ${varcharSql('v')}, CASE WHEN json_type(v) = 'BOOLEAN' THEN v::BOOLEAN END, ${specialSql(d)}
-    FROM t WHERE json_type(v) <> 'OBJECT' OR v::VARCHAR = '{}'`;
+    FROM t WHERE json_type(v) NOT IN ('OBJECT', 'NULL')`;
 }
 
 /** Writes the staged runs (replacing every earlier row of the same run ids) into the run tables. */
