@@ -1,0 +1,62 @@
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli, tempDir } from '../helpers.ts';
+
+describe('mlduck datasets (CLI)', () => {
+  it('scan, list, show, manifest from a working folder with ./data', async () => {
+    const cwd = tempDir();
+    cpSync(join(REPO_ROOT, 'examples', 'data'), join(cwd, 'data'), { recursive: true });
+    const db = ['--db', join(cwd, 'w.duckdb')];
+
+    const scan = await runCli([...db, 'datasets', 'scan'], { cwd });
+    expect(scan.stderr).toBe('');
+    expect(scan.code).toBe(0);
+    expect(scan.stdout).toMatch(/^data: 44 files \(44 new/);
+
+    const list = await runCli([...db, 'datasets', 'list', '--stage', 'features', '-f', 'csv'], { cwd });
+    expect(list.code).toBe(0);
+    expect(list.stdout.trim().split('\n')).toEqual([
+      'stage,area,category,dataset,purpose,version,format,rows,bytes,manifest,status,path',
+      expect.stringMatching(
+        /^features,,,,customer_features,v3,parquet,12,\d+,none,present,data\/features\/customer_features_v3\.parquet$/,
+      ),
+    ]);
+
+    const show = await runCli([...db, 'datasets', 'show', 'train', '-f', 'json'], { cwd });
+    expect(show.code).toBe(0);
+    const shown = JSON.parse(show.stdout) as { path: string; version: string }[];
+    expect(shown.map((r) => r.path)).toEqual(['data/mydataset/versions/v2.1/train.parquet']);
+
+    const missing = await runCli([...db, 'datasets', 'show', 'nothing_here'], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no registered dataset nothing_here/);
+
+    const manifest = await runCli(
+      [...db, 'datasets', 'manifest', 'data/processed/training/train/train_v2.parquet'],
+      { cwd },
+    );
+    expect(manifest.code).toBe(0);
+    const written = join(cwd, 'data', 'processed', 'training', 'manifests', 'training_manifest_v2.json');
+    expect(existsSync(written)).toBe(true);
+    const content = JSON.parse(readFileSync(written, 'utf8')) as {
+      datasets: Record<string, { rows: number; path: string }>;
+    };
+    expect(content.datasets['train_v2']).toMatchObject({ rows: 9, path: 'train/train_v2.parquet' });
+    const after = await runCli(
+      [
+        ...db,
+        'query',
+        "SELECT manifest_status FROM datasets WHERE purpose = 'train' AND version = 'v2' AND category = 'training'",
+        '-f',
+        'csv',
+      ],
+      { cwd },
+    );
+    expect(after.stdout.trim().split('\n')[1]).toBe('ok');
+
+    const bad = await runCli([...db, 'datasets', 'scan', 'no_such_folder'], { cwd });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/no_such_folder: no such data folder/);
+  });
+});
