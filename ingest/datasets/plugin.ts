@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { MlduckError } from '../../src/errors.ts';
 import { formatResult, RESULT_FORMATS, type ResultFormat } from '../../src/format.ts';
-import type { MlduckPlugin } from '../../src/plugin.ts';
+import type { CliContext, MlduckPlugin } from '../../src/plugin.ts';
+import { convertDataset } from './convert.ts';
 import { placementOf, writeSeedManifestFor } from './manifest-command.ts';
 import { type ScanResult, scanDatasets } from './scan.ts';
 
@@ -17,6 +18,36 @@ function describeScan(result: ScanResult): string {
 
 const LIST_COLUMNS = `stage, coalesce(area, '') AS area, coalesce(category, '') AS category, coalesce(dataset, '') AS dataset,
   purpose, coalesce(version, '') AS version, format, "rows", bytes, manifest_status AS manifest, status, path`;
+
+function registerConvert(datasets: Command, ctx: CliContext): void {
+  datasets
+    .command('convert')
+    .description('convert a raw CSV/JSON/JSONL file to Parquet with DuckDB, registered with its lineage')
+    .argument('<input>', 'the raw .csv, .json or .jsonl file')
+    .requiredOption('--to <path>', 'output, relative to --root: interim/<purpose>_<version>.parquet')
+    .option('--drop-null <columns...>', 'drop rows where any of these columns is NULL')
+    .option('--root <dir>', 'the data root', DEFAULT_ROOT)
+    .option('--force', 'overwrite an existing output')
+    .option('--no-scan', 'do not re-scan the root afterwards')
+    .action(
+      async (
+        input: string,
+        flags: { to: string; dropNull?: string[]; root: string; force?: boolean; scan: boolean },
+      ) => {
+        const wh = await ctx.openWarehouse();
+        const result = await convertDataset(wh, input, {
+          to: flags.to,
+          root: flags.root,
+          dropNull: flags.dropNull ?? [],
+          force: flags.force ?? false,
+        });
+        ctx.out.data(
+          `${result.output}: ${result.outputRows} rows (${result.inputRows} read, ${result.dropped} dropped)`,
+        );
+        if (flags.scan) ctx.out.info(describeScan(await scanDatasets(wh, flags.root)));
+      },
+    );
+}
 
 export const datasetsPlugin: MlduckPlugin = {
   name: 'datasets',
@@ -102,8 +133,10 @@ export const datasetsPlugin: MlduckPlugin = {
         const byPath = existsSync(what);
         const reader = await wh.conn.runAndReadAll(
           byPath
-            ? `SELECT * FROM datasets WHERE path = $p OR path = $abs`
-            : `SELECT * FROM datasets WHERE purpose = $p ${flags.version ? 'AND version = $v' : ''} AND status <> 'vanished'
+            ? `SELECT d.*, l.input_path AS lineage_input, l.input_sha256 AS lineage_input_sha256, l.options AS lineage_options
+               FROM datasets d LEFT JOIN datasets_lineage l ON l.output_path = d.path WHERE path = $p OR path = $abs`
+            : `SELECT d.*, l.input_path AS lineage_input, l.input_sha256 AS lineage_input_sha256, l.options AS lineage_options
+               FROM datasets d LEFT JOIN datasets_lineage l ON l.output_path = d.path WHERE purpose = $p ${flags.version ? 'AND version = $v' : ''} AND status <> 'vanished'
                ORDER BY version_key DESC NULLS LAST, path`,
           byPath
             ? { p: what, abs: resolve(what) }
@@ -147,6 +180,7 @@ export const datasetsPlugin: MlduckPlugin = {
         if (flags.scan && existsSync(flags.root))
           ctx.out.info(describeScan(await scanDatasets(wh, flags.root)));
       });
+    registerConvert(datasets, ctx);
   },
 
   async demo(wh, { examplesDir }) {

@@ -55,6 +55,54 @@ describe('mlduck datasets (CLI)', () => {
     );
     expect(after.stdout.trim().split('\n')[1]).toBe('ok');
 
+    const convert = await runCli(
+      [
+        ...db,
+        'datasets',
+        'convert',
+        'data/raw/customers.csv',
+        '--to',
+        'interim/cleaned_customers_v1.parquet',
+        '--drop-null',
+        'email',
+        'age',
+      ],
+      { cwd },
+    );
+    expect(convert.stderr).toMatch(/data: 45 files \(1 new/);
+    expect(convert.stdout.trim()).toBe(
+      'data/interim/cleaned_customers_v1.parquet: 8 rows (12 read, 4 dropped)',
+    );
+    const converted = await runCli([...db, 'datasets', 'show', 'data/interim/cleaned_customers_v1.parquet'], {
+      cwd,
+    });
+    expect(JSON.parse(converted.stdout)).toEqual([
+      expect.objectContaining({
+        stage: 'interim',
+        purpose: 'cleaned_customers',
+        version: 'v1',
+        rows: 8,
+        lineage_input: 'data/raw/customers.csv',
+      }),
+    ]);
+    const badColumn = await runCli(
+      [
+        ...db,
+        'datasets',
+        'convert',
+        'data/raw/customers.csv',
+        '--to',
+        'interim/x_v1.parquet',
+        '--drop-null',
+        'mail',
+      ],
+      { cwd },
+    );
+    expect(badColumn.code).toBe(1);
+    expect(badColumn.stderr).toMatch(
+      /columns the input does not have: mail .*columns: id, email, age, region/,
+    );
+
     const bad = await runCli([...db, 'datasets', 'scan', 'no_such_folder'], { cwd });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/no_such_folder: no such data folder/);
