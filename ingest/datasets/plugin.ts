@@ -6,6 +6,14 @@ import { formatResult, RESULT_FORMATS, type ResultFormat } from '../../src/forma
 import type { CliContext, MlduckPlugin } from '../../src/plugin.ts';
 import { convertDataset } from './convert.ts';
 import { placementOf, writeSeedManifestFor } from './manifest-command.ts';
+import {
+  categoryAmounts,
+  computeMix,
+  type MixBasis,
+  type MixMeasure,
+  parseTargets,
+  QUICKSTART_TARGETS,
+} from './mix.ts';
 import { type ScanResult, scanDatasets } from './scan.ts';
 
 const DEFAULT_ROOT = 'data';
@@ -181,6 +189,84 @@ export const datasetsPlugin: MlduckPlugin = {
           ctx.out.info(describeScan(await scanDatasets(wh, flags.root)));
       });
     registerConvert(datasets, ctx);
+
+    datasets
+      .command('mix')
+      .description(
+        "curriculum status: documents/tokens per category vs target shares (default: the quickstart's table) and what is missing",
+      )
+      .option(
+        '--target <category=percent...>',
+        'target shares, replacing the quickstart table (e.g. code=25 math_reasoning=20)',
+      )
+      .option('--normalize', 'scale targets that do not sum to 100% so that they do')
+      .addOption(
+        new Option(
+          '--by <measure>',
+          'measure shares in tokens or documents (default: tokens when known)',
+        ).choices(['tokens', 'documents']),
+      )
+      .addOption(
+        new Option('--basis <basis>', 'raw downloads or tokenized outputs (auto: tokenized when registered)')
+          .choices(['auto', 'raw', 'tokenized'])
+          .default('auto'),
+      )
+      .addOption(
+        new Option('-f, --format <format>', 'output format').choices(RESULT_FORMATS).default('table'),
+      )
+      .action(
+        async (flags: {
+          target?: string[];
+          normalize?: boolean;
+          by?: MixMeasure;
+          basis: MixBasis;
+          format: ResultFormat;
+        }) => {
+          let targets: Record<string, number>;
+          try {
+            targets = flags.target ? parseTargets(flags.target) : { ...QUICKSTART_TARGETS };
+          } catch (error) {
+            throw new MlduckError((error as Error).message, { kind: 'usage' });
+          }
+          const wh = await ctx.openWarehouse({ readOnly: true });
+          const { basis, amounts } = await categoryAmounts(wh, flags.basis);
+          const options: { normalize: boolean; measure?: MixMeasure } = {
+            normalize: flags.normalize ?? false,
+          };
+          if (flags.by) options.measure = flags.by;
+          const mix = computeMix(amounts, targets, options);
+          for (const note of mix.notes) ctx.out.warn(note);
+          ctx.out.info(
+            `basis: ${basis}; measure: ${mix.measure}; total when complete: ${mix.totalNeeded} ${mix.measure}`,
+          );
+          const columns = [
+            'category',
+            'documents',
+            'tokens',
+            'share_pct',
+            'target_pct',
+            `target_${mix.measure}`,
+            `missing_${mix.measure}`,
+          ];
+          ctx.out.data(
+            formatResult(
+              {
+                columns,
+                rows: mix.rows.map((r) => [
+                  r.category,
+                  r.documents,
+                  r.tokens,
+                  r.share_pct,
+                  r.target_pct,
+                  r.target_amount,
+                  r.missing,
+                ]),
+              },
+              flags.format,
+            ),
+          );
+        },
+      );
   },
 
   async demo(wh, { examplesDir }) {
