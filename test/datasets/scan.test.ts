@@ -181,6 +181,14 @@ describe('DataQuery', () => {
     expect((await q.getDatasetFiles('train', undefined, { dataset: 'mydataset' }))[0]!.version).toBe('v2.1');
     expect(await q.getDataset('openhermes', undefined, { stage: 'processed' })).toHaveLength(5);
     await expect(q.getDataset('nonexistent')).rejects.toThrow(/no dataset with purpose nonexistent/);
+    const latest = await wh.all<{ area: string; version: string }>(
+      "SELECT area, version FROM datasets_latest WHERE purpose = 'train' ORDER BY area NULLS LAST",
+    );
+    expect(latest).toEqual([
+      { area: 'training/train', version: 'v2' },
+      { area: 'versions/v2.1', version: 'v2.1' },
+      { area: null, version: null },
+    ]);
     expect(await q.readSql('customers')).toMatch(/^read_csv\('.*customers\.csv'\)$/);
   });
 });
