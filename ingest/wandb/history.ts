@@ -42,7 +42,6 @@ export async function loadWideHistory(
     ${wideTimestampSql(byName.get('timestamp'))} AS ts,
     ${byName.has('runtime') ? 'runtime::DOUBLE' : 'NULL::DOUBLE'} AS runtime_s`;
   const src = `read_parquet(${sqlString(file)})`;
-  await replaceRunsOf(conn, ingestId, `SELECT DISTINCT run_id::VARCHAR FROM ${src}`);
   if (numeric.length > 0) {
     const cols = numeric.map((c) => `${sqlIdent(c.name)}::DOUBLE AS ${sqlIdent(c.name)}`).join(', ');
     await conn.run(`INSERT INTO wandb_history
@@ -59,32 +58,41 @@ export async function loadWideHistory(
       WHERE json_type(value) <> 'NULL'`);
     await insertLongJson(conn, ingestId, '_wandb_stage_hist_long');
   }
+  await replaceEarlierHistory(conn, ingestId);
+}
+
+/** The SQL type history sources are read as: metric → raw JSON value. */
+export const METRIC_MAP = 'MAP(VARCHAR, JSON)';
+
+/** A JSON object expression → MAP(VARCHAR, JSON) (non-objects → NULL). */
+export function jsonToMapSql(json: string): string {
+  return `CASE WHEN json_type(${json}) = 'OBJECT' THEN json_transform(${json}, '"${METRIC_MAP}"') END`;
 }
 
 /**
  * Loads history rows from `source`: a SQL relation with columns `run_id` VARCHAR, `step` JSON, `ts` JSON,
- * `runtime` JSON, `metrics` JSON (object) and `extra` JSON (object of other `_` keys, or NULL).
+ * `runtime` JSON, `metrics` and `extra` MAP(VARCHAR, JSON) (extra = other `_` keys, or NULL). The source is
+ * read twice (numbers, then other values) instead of being materialised, so memory stays flat.
  */
 export async function loadJsonHistory(
   conn: DuckDBConnection,
   ingestId: number,
   source: string,
 ): Promise<void> {
-  await conn.run(
-    `CREATE OR REPLACE TEMP TABLE _wandb_stage_hist AS SELECT * FROM (${source}) WHERE run_id IS NOT NULL`,
-  );
-  await replaceRunsOf(conn, ingestId, 'SELECT DISTINCT run_id FROM _wandb_stage_hist');
-  await conn.run(`CREATE OR REPLACE TEMP TABLE _wandb_stage_hist_long AS
-    SELECT h.run_id, TRY_CAST(h.step->>'$' AS DOUBLE)::BIGINT AS step, ${timestampSql('h.ts')} AS ts,
-      ${rawDoubleSql('h.runtime')} AS runtime_s, e.key AS metric, e.value AS value
-    FROM _wandb_stage_hist h, json_each(CASE WHEN json_type(h.metrics) = 'OBJECT' THEN h.metrics ELSE '{}' END) e
-    WHERE json_type(e.value) <> 'NULL'
-    UNION ALL
-    SELECT h.run_id, TRY_CAST(h.step->>'$' AS DOUBLE)::BIGINT, ${timestampSql('h.ts')},
-      ${rawDoubleSql('h.runtime')}, e.key, e.value
-    FROM _wandb_stage_hist h, json_each(CASE WHEN json_type(h.extra) = 'OBJECT' THEN h.extra ELSE '{}' END) e
-    WHERE json_type(e.value) <> 'NULL'`);
-  await insertLongJson(conn, ingestId, '_wandb_stage_hist_long');
+  const long = `SELECT run_id, TRY_CAST(step->>'$' AS DOUBLE)::BIGINT AS step, ${timestampSql('ts')} AS ts,
+      ${rawDoubleSql('runtime')} AS runtime_s, e.key AS metric, e.value AS value
+    FROM (SELECT run_id, step, ts, runtime,
+            unnest(list_concat(COALESCE(map_entries(metrics), []), COALESCE(map_entries(extra), []))) AS e
+          FROM (${source}) WHERE run_id IS NOT NULL)
+    WHERE json_type(e.value) <> 'NULL'`;
+  const d = rawDoubleSql('value');
+  await conn.run(`INSERT INTO wandb_history
+    SELECT ${ingestId}, run_id, step, ts, CASE WHEN isfinite(runtime_s) THEN runtime_s END, metric, ${finiteSql(d)}, ${specialSql(d)}
+    FROM (${long}) WHERE ${d} IS NOT NULL`);
+  await conn.run(`INSERT INTO wandb_history_objects
+    SELECT ${ingestId}, run_id, step, ts, CASE WHEN isfinite(runtime_s) THEN runtime_s END, metric, value
+    FROM (${long}) WHERE ${d} IS NULL`);
+  await replaceEarlierHistory(conn, ingestId);
 }
 
 async function insertLongJson(conn: DuckDBConnection, ingestId: number, table: string): Promise<void> {
@@ -97,10 +105,12 @@ async function insertLongJson(conn: DuckDBConnection, ingestId: number, table: s
     FROM ${table} WHERE ${d} IS NULL`);
 }
 
-/** A later export of a run replaces its earlier history: delete rows of these runs written by other ingests. */
-async function replaceRunsOf(conn: DuckDBConnection, ingestId: number, runIdsSql: string): Promise<void> {
+/** A later export of a run replaces its earlier history: delete other ingests' rows of the runs just written. */
+async function replaceEarlierHistory(conn: DuckDBConnection, ingestId: number): Promise<void> {
+  const runIds = `SELECT run_id FROM wandb_history WHERE ingest_id = ${ingestId}
+    UNION SELECT run_id FROM wandb_history_objects WHERE ingest_id = ${ingestId}`;
   for (const table of ['wandb_history', 'wandb_history_objects']) {
-    await conn.run(`DELETE FROM ${table} WHERE ingest_id <> ${ingestId} AND run_id IN (${runIdsSql})`);
+    await conn.run(`DELETE FROM ${table} WHERE ingest_id <> ${ingestId} AND run_id IN (${runIds})`);
   }
 }
 

@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MlduckError } from '../../src/errors.ts';
 import { type IngestContext, type IngestReport, sqlString, type Warehouse } from '../../src/warehouse.ts';
-import { loadJsonHistory, loadWideHistory, orphanRuns, type ParquetColumn } from './history.ts';
+import {
+  jsonToMapSql,
+  loadJsonHistory,
+  loadWideHistory,
+  METRIC_MAP,
+  orphanRuns,
+  type ParquetColumn,
+} from './history.ts';
 import { RUN_COMPONENTS, type RunShape, stageRuns, writeStagedRuns } from './runs.ts';
 
 export const INGEST_KIND = 'wandb';
@@ -159,11 +166,15 @@ const EXPORT_FORMAT: Partial<Record<WandbFormat, string>> = {
   v3_runs_jsonl: 'v3_jsonl',
 };
 
-/** History row JSON `r` → the columns loadJsonHistory expects. */
-function historyRowsSql(rows: string): string {
+/** History rows as JSON `r` (any generation) → the columns loadJsonHistory expects. */
+export function historyRowsFromJsonSql(rows: string): string {
   return `SELECT r->>'run_id' AS run_id, r->'step' AS step, r->'timestamp' AS ts, r->'runtime' AS runtime,
-      r->'metrics' AS metrics, r->'extra' AS extra FROM (${rows})`;
+      ${jsonToMapSql("r->'metrics'")} AS metrics, ${jsonToMapSql("r->'extra'")} AS extra FROM (${rows})`;
 }
+
+/** One history row as read_json reads it: metrics typed as a MAP so DuckDB does the unnesting. */
+const HISTORY_ROW_COLUMNS = `run_id VARCHAR, step JSON, "timestamp" JSON, runtime JSON, metrics ${METRIC_MAP}, extra ${METRIC_MAP}`;
+const HISTORY_ROW_READ_COLUMNS = `{run_id: 'VARCHAR', step: 'JSON', timestamp: 'JSON', runtime: 'JSON', metrics: '${METRIC_MAP}', extra: '${METRIC_MAP}'}`;
 
 async function ingestFile(ctx: IngestContext, detection: Detection): Promise<void> {
   const f = sqlString(ctx.absolutePath);
@@ -201,15 +212,15 @@ async function ingestFile(ctx: IngestContext, detection: Detection): Promise<voi
       await loadJsonHistory(
         conn,
         ctx.ingestId,
-        historyRowsSql(`SELECT to_json(p) AS r FROM read_parquet(${f}) p`),
+        historyRowsFromJsonSql(`SELECT to_json(p) AS r FROM read_parquet(${f}) p`),
       );
       break;
     case 'notebook_history_parquet':
       await loadJsonHistory(
         conn,
         ctx.ingestId,
-        historyRowsSql(
-          `SELECT e AS r FROM (SELECT to_json(json) AS a FROM read_parquet(${f})), unnest(json_extract(a, '$[*]')) u(e)`,
+        historyRowsFromJsonSql(
+          `SELECT to_json(x) AS r FROM (SELECT unnest(json) AS x FROM read_parquet(${f}))`,
         ),
       );
       break;
@@ -217,16 +228,17 @@ async function ingestFile(ctx: IngestContext, detection: Detection): Promise<voi
       await loadJsonHistory(
         conn,
         ctx.ingestId,
-        historyRowsSql(
-          `SELECT e AS r FROM read_ndjson_objects(${f}) o, unnest(json_extract(o.json, '$[*]')) u(e)`,
-        ),
+        `SELECT r.run_id, r.step, r.timestamp AS ts, r.runtime, r.metrics, r.extra FROM (SELECT unnest(json) AS r
+           FROM read_json(${f}, format = 'newline_delimited', records = false,
+                          columns = {json: 'STRUCT(${HISTORY_ROW_COLUMNS})[]'}))`,
       );
       break;
     case 'v3_history_jsonl':
       await loadJsonHistory(
         conn,
         ctx.ingestId,
-        historyRowsSql(`SELECT json AS r FROM read_ndjson_objects(${f})`),
+        `SELECT run_id, step, timestamp AS ts, runtime, metrics, extra
+         FROM read_json(${f}, format = 'newline_delimited', columns = ${HISTORY_ROW_READ_COLUMNS})`,
       );
       break;
     default:

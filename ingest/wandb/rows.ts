@@ -7,6 +7,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { TableWriter } from '../../src/load.ts';
 import type { IngestContext } from '../../src/warehouse.ts';
 import { loadJsonHistory, orphanRuns } from './history.ts';
+import { historyRowsFromJsonSql } from './ingest.ts';
 import { stageRuns, writeStagedRuns } from './runs.ts';
 
 /**
@@ -101,14 +102,16 @@ export async function loadWandbHistory(
   await loadJsonHistory(
     ctx.conn,
     ctx.ingestId,
-    `SELECT r->>'run_id' AS run_id, r->'step' AS step, r->'timestamp' AS ts, r->'runtime' AS runtime,
-       r->'metrics' AS metrics, r->'extra' AS extra FROM (SELECT j::JSON AS r FROM _wandb_js_rows)`,
+    historyRowsFromJsonSql('SELECT j::JSON AS r FROM _wandb_js_rows'),
   );
   const warnings: string[] = [];
   const orphans = await orphanRuns(ctx.conn, ctx.ingestId);
   if (orphans.length > 0)
     warnings.push(`${orphans.length} history run(s) not in wandb_runs (ingested anyway)`);
   for (const w of warnings) ctx.warn(w);
-  const runs = await ctx.conn.runAndReadAll('SELECT count(DISTINCT run_id)::INTEGER FROM _wandb_stage_hist');
+  const runs = await ctx.conn.runAndReadAll(
+    `SELECT count(DISTINCT run_id)::INTEGER FROM (SELECT run_id FROM wandb_history WHERE ingest_id = ${ctx.ingestId}
+       UNION SELECT run_id FROM wandb_history_objects WHERE ingest_id = ${ctx.ingestId})`,
+  );
   return { runs: Number(runs.getRows()[0]?.[0] ?? 0), warnings };
 }
