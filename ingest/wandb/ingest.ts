@@ -176,6 +176,26 @@ export function historyRowsFromJsonSql(rows: string): string {
 const HISTORY_ROW_COLUMNS = `run_id VARCHAR, step JSON, "timestamp" JSON, runtime JSON, metrics ${METRIC_MAP}, extra ${METRIC_MAP}`;
 const HISTORY_ROW_READ_COLUMNS = `{run_id: 'VARCHAR', step: 'JSON', timestamp: 'JSON', runtime: 'JSON', metrics: '${METRIC_MAP}', extra: '${METRIC_MAP}'}`;
 
+/** Keys of a history row the ingester reads; `wandb_metadata` (`_wandb`) only repeats runtime and is dropped. */
+const HISTORY_ROW_KEYS = ['run_id', 'step', 'timestamp', 'runtime', 'wandb_metadata', 'metrics', 'extra'];
+
+/** Unknown top-level keys of history rows (first 10,000 rows of JSONL; all columns of Parquet) are reported. */
+async function reportUnknownHistoryKeys(ctx: IngestContext, detection: Detection): Promise<void> {
+  let keys: string[] = [];
+  if (detection.format === 'history_rows_parquet') {
+    keys = (detection.parquetColumns ?? []).map((c) => c.name);
+  } else if (detection.format === 'v3_history_jsonl') {
+    const r = await ctx.conn.runAndReadAll(
+      `SELECT DISTINCT unnest(json_keys(json)) FROM (SELECT json FROM read_ndjson_objects(${sqlString(ctx.absolutePath)}) LIMIT 10000)`,
+    );
+    keys = r.getRows().map((row) => String(row[0]));
+  }
+  const unknown = keys.filter((k) => !HISTORY_ROW_KEYS.includes(k) && k !== '__index_level_0__').sort();
+  if (unknown.length > 0) {
+    ctx.warn(`unknown history field(s) not loaded (only metrics and extra are): ${unknown.join(', ')}`);
+  }
+}
+
 async function ingestFile(ctx: IngestContext, detection: Detection): Promise<void> {
   const f = sqlString(ctx.absolutePath);
   const conn = ctx.conn;
@@ -204,6 +224,7 @@ async function ingestFile(ctx: IngestContext, detection: Detection): Promise<voi
     await writeStagedRuns(conn, ctx.ingestId, EXPORT_FORMAT[detection.format] ?? detection.format);
     return;
   }
+  await reportUnknownHistoryKeys(ctx, detection);
   switch (detection.format) {
     case 'v0_history_parquet':
       await loadWideHistory(conn, ctx.ingestId, ctx.absolutePath, detection.parquetColumns ?? []);

@@ -64,7 +64,7 @@ describe('ingestWandb: replacement, reporting, specials', () => {
       hist,
       [
         '{"run_id": "a", "step": 0, "timestamp": "1755581965.5", "runtime": 1, "metrics": {"loss": NaN, "img": {"_type": "image"}}}',
-        '{"run_id": "ghost", "step": 0, "timestamp": 1755581965.5, "runtime": 1, "metrics": {"loss": -Infinity}}',
+        '{"run_id": "ghost", "step": 0, "timestamp": 1755581965.5, "runtime": 1, "metrics": {"loss": -Infinity}, "foo": 1}',
       ].join('\n'),
     );
     const reports = await ingestWandb(wh, [runs, hist]);
@@ -72,6 +72,7 @@ describe('ingestWandb: replacement, reporting, specials', () => {
     expect(warnings).toMatch(/1 duplicate run row/);
     expect(warnings).toMatch(/unknown run field\(s\) kept in wandb_runs.extra: mystery/);
     expect(warnings).toMatch(/not in any runs file.*ghost/);
+    expect(warnings).toMatch(/unknown history field\(s\) not loaded.*: foo/);
     expect(await query(wh, 'SELECT state, extra::VARCHAR e FROM wandb_runs')).toEqual([
       { state: 'finished', e: '{"mystery":7}' },
     ]);
