@@ -79,19 +79,18 @@ export async function loadJsonHistory(
   ingestId: number,
   source: string,
 ): Promise<void> {
-  const long = `SELECT run_id, TRY_CAST(step->>'$' AS DOUBLE)::BIGINT AS step, ${timestampSql('ts')} AS ts,
-      ${rawDoubleSql('runtime')} AS runtime_s, e.key AS metric, e.value AS value
-    FROM (SELECT run_id, step, ts, runtime,
+  // Per-row conversions happen before the unnest (once per row, not once per value); d is typed once.
+  const long = `SELECT run_id, step, ts, runtime_s, e.key AS metric, e.value AS value, ${rawDoubleSql('e.value')} AS d
+    FROM (SELECT run_id, TRY_CAST(step->>'$' AS DOUBLE)::BIGINT AS step, ${timestampSql('ts')} AS ts,
+            ${finiteSql(rawDoubleSql('runtime'))} AS runtime_s,
             unnest(list_concat(COALESCE(map_entries(metrics), []), COALESCE(map_entries(extra), []))) AS e
           FROM (${source}) WHERE run_id IS NOT NULL)
     WHERE json_type(e.value) <> 'NULL'`;
-  const d = rawDoubleSql('value');
   await conn.run(`INSERT INTO wandb_history
-    SELECT ${ingestId}, run_id, step, ts, CASE WHEN isfinite(runtime_s) THEN runtime_s END, metric, ${finiteSql(d)}, ${specialSql(d)}
-    FROM (${long}) WHERE ${d} IS NOT NULL`);
+    SELECT ${ingestId}, run_id, step, ts, runtime_s, metric, ${finiteSql('d')}, ${specialSql('d')}
+    FROM (${long}) WHERE d IS NOT NULL`);
   await conn.run(`INSERT INTO wandb_history_objects
-    SELECT ${ingestId}, run_id, step, ts, CASE WHEN isfinite(runtime_s) THEN runtime_s END, metric, value
-    FROM (${long}) WHERE ${d} IS NULL`);
+    SELECT ${ingestId}, run_id, step, ts, runtime_s, metric, value FROM (${long}) WHERE d IS NULL`);
   await replaceEarlierHistory(conn, ingestId);
 }
 

@@ -6,7 +6,8 @@
 /** A DOUBLE for a JSON value `v` when it is a number or a numeric/NaN/Inf string; NULL otherwise. */
 export function rawDoubleSql(v: string): string {
   return `(CASE json_type(${v})
-    WHEN 'DOUBLE' THEN (${v})::DOUBLE WHEN 'BIGINT' THEN (${v})::DOUBLE WHEN 'UBIGINT' THEN (${v})::DOUBLE
+    WHEN 'DOUBLE' THEN TRY_CAST(${v} AS DOUBLE) WHEN 'BIGINT' THEN TRY_CAST(${v} AS DOUBLE)
+    WHEN 'UBIGINT' THEN TRY_CAST(${v} AS DOUBLE)
     WHEN 'VARCHAR' THEN TRY_CAST(${v}->>'$' AS DOUBLE) END)`;
 }
 
