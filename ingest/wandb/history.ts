@@ -27,11 +27,14 @@ function wideTimestampSql(column: ParquetColumn | undefined): string {
   return `to_timestamp(${c}::DOUBLE)`;
 }
 
-/** Loads a wide `runs_history.parquet` (one column per metric) into the history tables, via UNPIVOT. */
+/**
+ * Loads a wide history (one column per metric) into the history tables, via UNPIVOT: a `runs_history.parquet`
+ * file, or any relation `(SELECT …)` (e.g. `metrics.*` of a DuckDB Parquet of v3 history rows).
+ */
 export async function loadWideHistory(
   conn: DuckDBConnection,
   ingestId: number,
-  file: string,
+  fileOrRelation: string,
   columns: readonly ParquetColumn[],
 ): Promise<void> {
   const byName = new Map(columns.map((c) => [c.name, c]));
@@ -40,8 +43,8 @@ export async function loadWideHistory(
   const other = metrics.filter((c) => !NUMERIC_TYPES.test(c.type));
   const base = `run_id::VARCHAR AS run_id, ${byName.has('step') ? 'step::BIGINT' : 'NULL::BIGINT'} AS step,
     ${wideTimestampSql(byName.get('timestamp'))} AS ts,
-    ${byName.has('runtime') ? 'runtime::DOUBLE' : 'NULL::DOUBLE'} AS runtime_s`;
-  const src = `read_parquet(${sqlString(file)})`;
+    ${byName.has('runtime') ? 'TRY_CAST(runtime AS DOUBLE)' : 'NULL::DOUBLE'} AS runtime_s`;
+  const src = fileOrRelation.startsWith('(') ? fileOrRelation : `read_parquet(${sqlString(fileOrRelation)})`;
   if (numeric.length > 0) {
     const cols = numeric.map((c) => `${sqlIdent(c.name)}::DOUBLE AS ${sqlIdent(c.name)}`).join(', ');
     await conn.run(`INSERT INTO wandb_history

@@ -229,13 +229,27 @@ async function ingestFile(ctx: IngestContext, detection: Detection): Promise<voi
     case 'v0_history_parquet':
       await loadWideHistory(conn, ctx.ingestId, ctx.absolutePath, detection.parquetColumns ?? []);
       break;
-    case 'history_rows_parquet':
+    case 'history_rows_parquet': {
+      // metrics as a STRUCT (DuckDB's inference of v3 rows): unpivot its fields like the wide v0 history.
+      const cols = detection.parquetColumns ?? [];
+      const typeOf = (name: string) => cols.find((c) => c.name === name)?.type ?? '';
+      const extraType = typeOf('extra');
+      const extraEmpty = extraType === '' || extraType === 'JSON' || extraType === 'VARCHAR';
+      if (typeOf('metrics').startsWith('STRUCT(') && extraEmpty) {
+        const keep = ['run_id', 'step', 'timestamp', 'runtime'].filter((c) => typeOf(c) !== '');
+        const relation = `(SELECT ${keep.map((c) => `"${c}"`).join(', ')}, metrics.* FROM read_parquet(${f}))`;
+        const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
+        const relCols = described.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
+        await loadWideHistory(conn, ctx.ingestId, relation, relCols);
+        break;
+      }
       await loadJsonHistory(
         conn,
         ctx.ingestId,
         historyRowsFromJsonSql(`SELECT to_json(p) AS r FROM read_parquet(${f}) p`),
       );
       break;
+    }
     case 'notebook_history_parquet':
       await loadJsonHistory(
         conn,
