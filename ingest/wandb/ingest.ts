@@ -234,13 +234,25 @@ async function ingestFile(ctx: IngestContext, detection: Detection): Promise<voi
       const cols = detection.parquetColumns ?? [];
       const typeOf = (name: string) => cols.find((c) => c.name === name)?.type ?? '';
       const extraType = typeOf('extra');
-      const extraEmpty = extraType === '' || extraType === 'JSON' || extraType === 'VARCHAR';
-      if (typeOf('metrics').startsWith('STRUCT(') && extraEmpty) {
+      const extraIsMap = extraType.startsWith('MAP(');
+      const extraUsable = extraType === '' || extraType === 'JSON' || extraType === 'VARCHAR' || extraIsMap;
+      if (typeOf('metrics').startsWith('STRUCT(') && extraUsable) {
         const keep = ['run_id', 'step', 'timestamp', 'runtime'].filter((c) => typeOf(c) !== '');
         const relation = `(SELECT ${keep.map((c) => `"${c}"`).join(', ')}, metrics.* FROM read_parquet(${f}))`;
         const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
         const relCols = described.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
         await loadWideHistory(conn, ctx.ingestId, relation, relCols);
+        if (extraIsMap) {
+          // The other `_` keys of the rows that have any, through the JSON path.
+          const j = (c: string) => (typeOf(c) === '' ? 'NULL::JSON' : `to_json("${c}")`);
+          await loadJsonHistory(
+            conn,
+            ctx.ingestId,
+            `SELECT run_id::VARCHAR AS run_id, ${j('step')} AS step, ${j('timestamp')} AS ts, ${j('runtime')} AS runtime,
+               NULL::${METRIC_MAP} AS metrics, extra::${METRIC_MAP} AS extra
+             FROM read_parquet(${f}) WHERE cardinality(extra) > 0`,
+          );
+        }
         break;
       }
       await loadJsonHistory(

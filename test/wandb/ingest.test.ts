@@ -108,4 +108,41 @@ describe('ingestWandb: replacement, reporting, specials', () => {
     )) as unknown[];
     expect(rows).toEqual([{ runs: 6, with_summary: 6, config_rows: 6 }]);
   }, 30_000);
+
+  it('v3 history extra keys load as metrics, from JSONL and from its DuckDB Parquet alike', async () => {
+    const dir = tempDir();
+    const jsonl = join(dir, 'history.jsonl');
+    writeFileSync(
+      jsonl,
+      [
+        '{"run_id": "a", "step": 1, "timestamp": "1755581965.5", "runtime": 2, "wandb_metadata": {}, "metrics": {"loss": 1.5}, "extra": {"_custom": 3}}',
+        '{"run_id": "a", "step": 2, "timestamp": "1755581966.5", "runtime": 3, "wandb_metadata": {}, "metrics": {"loss": 1.25, "note": "x"}, "extra": {}}',
+      ].join('\n'),
+    );
+    const parquet = join(dir, 'history.parquet');
+    const scratch = await tempWarehouse();
+    await scratch.run(`COPY (SELECT * FROM read_json('${jsonl}')) TO '${parquet}' (FORMAT parquet)`);
+    const content = async (file: string) => {
+      const wh = await tempWarehouse();
+      await ingestWandb(wh, [file]);
+      return {
+        numbers: await wh.all(
+          'SELECT run_id, step, timestamp::VARCHAR ts, runtime_s, metric, value FROM wandb_history ORDER BY ALL',
+        ),
+        objects: await wh.all('SELECT metric, value::VARCHAR v FROM wandb_history_objects'),
+      };
+    };
+    const fromJsonl = await content(jsonl);
+    expect(fromJsonl.numbers).toHaveLength(3);
+    expect(fromJsonl.numbers).toContainEqual({
+      run_id: 'a',
+      step: 1n,
+      ts: '2025-08-19 05:39:25.5+00',
+      runtime_s: 2,
+      metric: '_custom',
+      value: 3,
+    });
+    expect(fromJsonl.objects).toEqual([{ metric: 'note', v: '"x"' }]);
+    expect(await content(parquet)).toEqual(fromJsonl);
+  }, 30_000);
 });
