@@ -13,7 +13,7 @@ SELECT r.run_id, r.run_name, r.state, r.project, r.entity, n.run_type, n.pattern
   n.initial_checkpoint_recipe, n.initial_checkpoint_size, n.initial_checkpoint_steps, n.seed, n.lr,
   n.num_finetune_tokens, n.num_finetune_epochs, n.comparison_model_size, n.comparison_metric,
   r.created_at, r.runtime_s, COALESCE(h.last_train_loss, s.train_loss) AS last_train_loss,
-  COALESCE(h.history_rows, 0) AS history_rows, h.last_step, e.primary_scores, r.export_format
+  COALESCE(h.history_rows, 0) AS history_rows, COALESCE(h.history_steps, 0) AS history_steps, h.last_step, e.primary_scores, r.export_format
 FROM wandb_runs r
 LEFT JOIN wandb_run_names n USING (run_id)
 LEFT JOIN hist h USING (run_id)
@@ -42,6 +42,7 @@ COMMENT ON COLUMN run_overview.created_at IS 'Run creation time (UTC).';
 COMMENT ON COLUMN run_overview.runtime_s IS 'Run time in seconds (summary._runtime).';
 COMMENT ON COLUMN run_overview.last_train_loss IS 'train_loss at the last history step that has one, else summary train_loss.';
 COMMENT ON COLUMN run_overview.history_rows IS 'Number of numeric history rows (run × step × metric) in wandb_history.';
+COMMENT ON COLUMN run_overview.history_steps IS 'Number of logged history steps (rows of the wide history).';
 COMMENT ON COLUMN run_overview.last_step IS 'Last history step.';
 COMMENT ON COLUMN run_overview.primary_scores IS 'MAP task → primary_score from wandb_run_evals.';
 COMMENT ON COLUMN run_overview.export_format IS 'Export generation the run row came from.';
