@@ -154,9 +154,116 @@ export interface DatadecideSeedStatsFiles {
   /** Compute (a group key of the upstream groupby). (`DOUBLE`) */
   compute: number | null;
   /** Task or perplexity set, as in pretrain_metrics. (`ENUM('arc_challenge', 'arc_easy', 'boolq', 'csqa', 'hellaswag', 'mmlu_abstract_algebra', 'mmlu_anatomy', 'mmlu_astronomy', 'mmlu_average', 'mmlu_business_ethics', 'mmlu_clinical_knowledge', 'mmlu_college_biology', 'mmlu_college_chemistry', 'mmlu_college_computer_science', 'mmlu_college_mathematics', 'mmlu_college_medicine', 'mmlu_college_physics', 'mmlu_computer_security', 'mmlu_conceptual_physics', 'mmlu_econometrics', 'mmlu_electrical_engineering', 'mmlu_elementary_mathematics', 'mmlu_formal_logic', 'mmlu_global_facts', 'mmlu_high_school_biology', 'mmlu_high_school_chemistry', 'mmlu_high_school_computer_science', 'mmlu_high_school_european_history', 'mmlu_high_school_geography', 'mmlu_high_school_government_and_politics', 'mmlu_high_school_macroeconomics', 'mmlu_high_school_mathematics', 'mmlu_high_school_microeconomics', 'mmlu_high_school_physics', 'mmlu_high_school_psychology', 'mmlu_high_school_statistics', 'mmlu_high_school_us_history', 'mmlu_high_school_world_history', 'mmlu_human_aging', 'mmlu_human_sexuality', 'mmlu_international_law', 'mmlu_jurisprudence', 'mmlu_logical_fallacies', 'mmlu_machine_learning', 'mmlu_management', 'mmlu_marketing', 'mmlu_medical_genetics', 'mmlu_miscellaneous', 'mmlu_moral_disputes', 'mmlu_moral_scenarios', 'mmlu_nutrition', 'mmlu_philosophy', 'mmlu_prehistory', 'mmlu_professional_accounting', 'mmlu_professional_law', 'mmlu_professional_medicine', 'mmlu_professional_psychology', 'mmlu_public_relations', 'mmlu_security_studies', 'mmlu_sociology', 'mmlu_us_foreign_policy', 'mmlu_virology', 'mmlu_world_religions', 'openbookqa', 'piqa', 'socialiqa', 'winogrande', 'wikitext_103', 'pile', 'm2d2_s2orc', 'ice', 'dolma_wiki', 'dolma_stack', 'dolma_reddit', 'dolma_pes2o', 'dolma_common-crawl', 'dolma_books', 'c4_en')`) */
-  task: "arc_challenge" | "arc_easy" | "boolq" | "csqa" | "hellaswag" | "mmlu_abstract_algebra" | "mmlu_anatomy" | "mmlu_astronomy" | "mmlu_average" | "mmlu_business_ethics" | "mmlu_clinical_knowledge" | "mmlu_college_biology" | "mmlu_college_chemistry" | "mmlu_college_computer_science" | "mmlu_college_mathematics" | "mmlu_college_medicine" | "mmlu_college_physics" | "mmlu_computer_security" | "mmlu_conceptual_physics" | "mmlu_econometrics" | "mmlu_electrical_engineering" | "mmlu_elementary_mathematics" | "mmlu_formal_logic" | "mmlu_global_facts" | "mmlu_high_school_biology" | "mmlu_high_school_chemistry" | "mmlu_high_school_computer_science" | "mmlu_high_school_european_history" | "mmlu_high_school_geography" | "mmlu_high_school_government_and_politics" | "mmlu_high_school_macroeconomics" | "mmlu_high_school_mathematics" | "mmlu_high_school_microeconomics" | "mmlu_high_school_physics" | "mmlu_high_school_psychology" | "mmlu_high_school_statistics" | "mmlu_high_school_us_history" | "mmlu_high_school_world_history" | "mmlu_human_aging" | "mmlu_human_sexuality" | "mmlu_international_law" | "mmlu_jurisprudence" | "mmlu_logical_fallacies" | "mmlu_machine_learning" | "mmlu_management" | "mmlu_marketing" | "mmlu_medical_genetics" | "mmlu_miscellaneous" | "mmlu_moral_disputes" | "mmlu_moral_scenarios" | "mmlu_nutrition" | "mmlu_philosophy" | "mmlu_prehistory" | "mmlu_professional_accounting" | "mmlu_professional_law" | "mmlu_professional_medicine" | "mmlu_professional_psychology" | "mmlu_public_relations" | "mmlu_security_studies" | "mmlu_sociology" | "mmlu_us_foreign_policy" | "mmlu_virology" | "mmlu_world_religions" | "openbookqa" | "piqa" | "socialiqa" | "winogrande" | "wikitext_103" | "pile" | "m2d2_s2orc" | "ice" | "dolma_wiki" | "dolma_stack" | "dolma_reddit" | "dolma_pes2o" | "dolma_common-crawl" | "dolma_books" | "c4_en";
+  task:
+    | 'arc_challenge'
+    | 'arc_easy'
+    | 'boolq'
+    | 'csqa'
+    | 'hellaswag'
+    | 'mmlu_abstract_algebra'
+    | 'mmlu_anatomy'
+    | 'mmlu_astronomy'
+    | 'mmlu_average'
+    | 'mmlu_business_ethics'
+    | 'mmlu_clinical_knowledge'
+    | 'mmlu_college_biology'
+    | 'mmlu_college_chemistry'
+    | 'mmlu_college_computer_science'
+    | 'mmlu_college_mathematics'
+    | 'mmlu_college_medicine'
+    | 'mmlu_college_physics'
+    | 'mmlu_computer_security'
+    | 'mmlu_conceptual_physics'
+    | 'mmlu_econometrics'
+    | 'mmlu_electrical_engineering'
+    | 'mmlu_elementary_mathematics'
+    | 'mmlu_formal_logic'
+    | 'mmlu_global_facts'
+    | 'mmlu_high_school_biology'
+    | 'mmlu_high_school_chemistry'
+    | 'mmlu_high_school_computer_science'
+    | 'mmlu_high_school_european_history'
+    | 'mmlu_high_school_geography'
+    | 'mmlu_high_school_government_and_politics'
+    | 'mmlu_high_school_macroeconomics'
+    | 'mmlu_high_school_mathematics'
+    | 'mmlu_high_school_microeconomics'
+    | 'mmlu_high_school_physics'
+    | 'mmlu_high_school_psychology'
+    | 'mmlu_high_school_statistics'
+    | 'mmlu_high_school_us_history'
+    | 'mmlu_high_school_world_history'
+    | 'mmlu_human_aging'
+    | 'mmlu_human_sexuality'
+    | 'mmlu_international_law'
+    | 'mmlu_jurisprudence'
+    | 'mmlu_logical_fallacies'
+    | 'mmlu_machine_learning'
+    | 'mmlu_management'
+    | 'mmlu_marketing'
+    | 'mmlu_medical_genetics'
+    | 'mmlu_miscellaneous'
+    | 'mmlu_moral_disputes'
+    | 'mmlu_moral_scenarios'
+    | 'mmlu_nutrition'
+    | 'mmlu_philosophy'
+    | 'mmlu_prehistory'
+    | 'mmlu_professional_accounting'
+    | 'mmlu_professional_law'
+    | 'mmlu_professional_medicine'
+    | 'mmlu_professional_psychology'
+    | 'mmlu_public_relations'
+    | 'mmlu_security_studies'
+    | 'mmlu_sociology'
+    | 'mmlu_us_foreign_policy'
+    | 'mmlu_virology'
+    | 'mmlu_world_religions'
+    | 'openbookqa'
+    | 'piqa'
+    | 'socialiqa'
+    | 'winogrande'
+    | 'wikitext_103'
+    | 'pile'
+    | 'm2d2_s2orc'
+    | 'ice'
+    | 'dolma_wiki'
+    | 'dolma_stack'
+    | 'dolma_reddit'
+    | 'dolma_pes2o'
+    | 'dolma_common-crawl'
+    | 'dolma_books'
+    | 'c4_en';
   /** Metric, as in pretrain_metrics. (`ENUM('correct_choice', 'acc_raw', 'acc_per_token', 'acc_per_char', 'acc_per_byte', 'acc_uncond', 'no_answer', 'sum_logits_corr', 'logits_per_token_corr', 'logits_per_char_corr', 'bits_per_byte_corr', 'correct_prob', 'correct_prob_per_token', 'correct_prob_per_char', 'margin', 'margin_per_token', 'margin_per_char', 'total_prob', 'total_prob_per_token', 'total_prob_per_char', 'uncond_correct_prob', 'uncond_correct_prob_per_token', 'uncond_correct_prob_per_char', 'uncond_total_prob', 'norm_correct_prob', 'norm_correct_prob_per_token', 'norm_correct_prob_per_char', 'primary_metric', 'valppl')`) */
-  metric: "correct_choice" | "acc_raw" | "acc_per_token" | "acc_per_char" | "acc_per_byte" | "acc_uncond" | "no_answer" | "sum_logits_corr" | "logits_per_token_corr" | "logits_per_char_corr" | "bits_per_byte_corr" | "correct_prob" | "correct_prob_per_token" | "correct_prob_per_char" | "margin" | "margin_per_token" | "margin_per_char" | "total_prob" | "total_prob_per_token" | "total_prob_per_char" | "uncond_correct_prob" | "uncond_correct_prob_per_token" | "uncond_correct_prob_per_char" | "uncond_total_prob" | "norm_correct_prob" | "norm_correct_prob_per_token" | "norm_correct_prob_per_char" | "primary_metric" | "valppl";
+  metric:
+    | 'correct_choice'
+    | 'acc_raw'
+    | 'acc_per_token'
+    | 'acc_per_char'
+    | 'acc_per_byte'
+    | 'acc_uncond'
+    | 'no_answer'
+    | 'sum_logits_corr'
+    | 'logits_per_token_corr'
+    | 'logits_per_char_corr'
+    | 'bits_per_byte_corr'
+    | 'correct_prob'
+    | 'correct_prob_per_token'
+    | 'correct_prob_per_char'
+    | 'margin'
+    | 'margin_per_token'
+    | 'margin_per_char'
+    | 'total_prob'
+    | 'total_prob_per_token'
+    | 'total_prob_per_char'
+    | 'uncond_correct_prob'
+    | 'uncond_correct_prob_per_token'
+    | 'uncond_correct_prob_per_char'
+    | 'uncond_total_prob'
+    | 'norm_correct_prob'
+    | 'norm_correct_prob_per_token'
+    | 'norm_correct_prob_per_char'
+    | 'primary_metric'
+    | 'valppl';
   /** The statistic over seeds; NULL when NaN/±Inf (see special). (`DOUBLE`) */
   value: number | null;
   /** NaN, Infinity or -Infinity when the value was not finite, else NULL. (`VARCHAR`) */
@@ -504,19 +611,19 @@ export interface HistoryWide {
   /** Training step (DPO runs). (`DOUBLE`) */
   training_step: number | null;
   /** DPO: log-probability of the chosen answers. (`DOUBLE`) */
-  "logps/chosen": number | null;
+  'logps/chosen': number | null;
   /** DPO: log-probability of the rejected answers. (`DOUBLE`) */
-  "logps/rejected": number | null;
+  'logps/rejected': number | null;
   /** DPO: reward accuracy. (`DOUBLE`) */
-  "rewards/accuracy": number | null;
+  'rewards/accuracy': number | null;
   /** DPO: average reward. (`DOUBLE`) */
-  "rewards/average": number | null;
+  'rewards/average': number | null;
   /** DPO: reward of the chosen answers. (`DOUBLE`) */
-  "rewards/chosen": number | null;
+  'rewards/chosen': number | null;
   /** DPO: reward margin. (`DOUBLE`) */
-  "rewards/margin": number | null;
+  'rewards/margin': number | null;
   /** DPO: reward of the rejected answers. (`DOUBLE`) */
-  "rewards/rejected": number | null;
+  'rewards/rejected': number | null;
 }
 
 /** Table `ingest_log`: One row per ingest of one input file: what was read (path, sha256, size), what it wrote (rows per table), how it ended (ok, failed, replaced). Every data table links here through ingest_id. */
@@ -684,9 +791,118 @@ export interface PretrainCurrentMetrics {
   /** Training step. (`BIGINT`) */
   step: Int64 | null;
   /** Task or perplexity set. (`ENUM('arc_challenge', 'arc_easy', 'boolq', 'csqa', 'hellaswag', 'mmlu_abstract_algebra', 'mmlu_anatomy', 'mmlu_astronomy', 'mmlu_average', 'mmlu_business_ethics', 'mmlu_clinical_knowledge', 'mmlu_college_biology', 'mmlu_college_chemistry', 'mmlu_college_computer_science', 'mmlu_college_mathematics', 'mmlu_college_medicine', 'mmlu_college_physics', 'mmlu_computer_security', 'mmlu_conceptual_physics', 'mmlu_econometrics', 'mmlu_electrical_engineering', 'mmlu_elementary_mathematics', 'mmlu_formal_logic', 'mmlu_global_facts', 'mmlu_high_school_biology', 'mmlu_high_school_chemistry', 'mmlu_high_school_computer_science', 'mmlu_high_school_european_history', 'mmlu_high_school_geography', 'mmlu_high_school_government_and_politics', 'mmlu_high_school_macroeconomics', 'mmlu_high_school_mathematics', 'mmlu_high_school_microeconomics', 'mmlu_high_school_physics', 'mmlu_high_school_psychology', 'mmlu_high_school_statistics', 'mmlu_high_school_us_history', 'mmlu_high_school_world_history', 'mmlu_human_aging', 'mmlu_human_sexuality', 'mmlu_international_law', 'mmlu_jurisprudence', 'mmlu_logical_fallacies', 'mmlu_machine_learning', 'mmlu_management', 'mmlu_marketing', 'mmlu_medical_genetics', 'mmlu_miscellaneous', 'mmlu_moral_disputes', 'mmlu_moral_scenarios', 'mmlu_nutrition', 'mmlu_philosophy', 'mmlu_prehistory', 'mmlu_professional_accounting', 'mmlu_professional_law', 'mmlu_professional_medicine', 'mmlu_professional_psychology', 'mmlu_public_relations', 'mmlu_security_studies', 'mmlu_sociology', 'mmlu_us_foreign_policy', 'mmlu_virology', 'mmlu_world_religions', 'openbookqa', 'piqa', 'socialiqa', 'winogrande', 'wikitext_103', 'pile', 'm2d2_s2orc', 'ice', 'dolma_wiki', 'dolma_stack', 'dolma_reddit', 'dolma_pes2o', 'dolma_common-crawl', 'dolma_books', 'c4_en')`) */
-  task: "arc_challenge" | "arc_easy" | "boolq" | "csqa" | "hellaswag" | "mmlu_abstract_algebra" | "mmlu_anatomy" | "mmlu_astronomy" | "mmlu_average" | "mmlu_business_ethics" | "mmlu_clinical_knowledge" | "mmlu_college_biology" | "mmlu_college_chemistry" | "mmlu_college_computer_science" | "mmlu_college_mathematics" | "mmlu_college_medicine" | "mmlu_college_physics" | "mmlu_computer_security" | "mmlu_conceptual_physics" | "mmlu_econometrics" | "mmlu_electrical_engineering" | "mmlu_elementary_mathematics" | "mmlu_formal_logic" | "mmlu_global_facts" | "mmlu_high_school_biology" | "mmlu_high_school_chemistry" | "mmlu_high_school_computer_science" | "mmlu_high_school_european_history" | "mmlu_high_school_geography" | "mmlu_high_school_government_and_politics" | "mmlu_high_school_macroeconomics" | "mmlu_high_school_mathematics" | "mmlu_high_school_microeconomics" | "mmlu_high_school_physics" | "mmlu_high_school_psychology" | "mmlu_high_school_statistics" | "mmlu_high_school_us_history" | "mmlu_high_school_world_history" | "mmlu_human_aging" | "mmlu_human_sexuality" | "mmlu_international_law" | "mmlu_jurisprudence" | "mmlu_logical_fallacies" | "mmlu_machine_learning" | "mmlu_management" | "mmlu_marketing" | "mmlu_medical_genetics" | "mmlu_miscellaneous" | "mmlu_moral_disputes" | "mmlu_moral_scenarios" | "mmlu_nutrition" | "mmlu_philosophy" | "mmlu_prehistory" | "mmlu_professional_accounting" | "mmlu_professional_law" | "mmlu_professional_medicine" | "mmlu_professional_psychology" | "mmlu_public_relations" | "mmlu_security_studies" | "mmlu_sociology" | "mmlu_us_foreign_policy" | "mmlu_virology" | "mmlu_world_religions" | "openbookqa" | "piqa" | "socialiqa" | "winogrande" | "wikitext_103" | "pile" | "m2d2_s2orc" | "ice" | "dolma_wiki" | "dolma_stack" | "dolma_reddit" | "dolma_pes2o" | "dolma_common-crawl" | "dolma_books" | "c4_en" | null;
+  task:
+    | 'arc_challenge'
+    | 'arc_easy'
+    | 'boolq'
+    | 'csqa'
+    | 'hellaswag'
+    | 'mmlu_abstract_algebra'
+    | 'mmlu_anatomy'
+    | 'mmlu_astronomy'
+    | 'mmlu_average'
+    | 'mmlu_business_ethics'
+    | 'mmlu_clinical_knowledge'
+    | 'mmlu_college_biology'
+    | 'mmlu_college_chemistry'
+    | 'mmlu_college_computer_science'
+    | 'mmlu_college_mathematics'
+    | 'mmlu_college_medicine'
+    | 'mmlu_college_physics'
+    | 'mmlu_computer_security'
+    | 'mmlu_conceptual_physics'
+    | 'mmlu_econometrics'
+    | 'mmlu_electrical_engineering'
+    | 'mmlu_elementary_mathematics'
+    | 'mmlu_formal_logic'
+    | 'mmlu_global_facts'
+    | 'mmlu_high_school_biology'
+    | 'mmlu_high_school_chemistry'
+    | 'mmlu_high_school_computer_science'
+    | 'mmlu_high_school_european_history'
+    | 'mmlu_high_school_geography'
+    | 'mmlu_high_school_government_and_politics'
+    | 'mmlu_high_school_macroeconomics'
+    | 'mmlu_high_school_mathematics'
+    | 'mmlu_high_school_microeconomics'
+    | 'mmlu_high_school_physics'
+    | 'mmlu_high_school_psychology'
+    | 'mmlu_high_school_statistics'
+    | 'mmlu_high_school_us_history'
+    | 'mmlu_high_school_world_history'
+    | 'mmlu_human_aging'
+    | 'mmlu_human_sexuality'
+    | 'mmlu_international_law'
+    | 'mmlu_jurisprudence'
+    | 'mmlu_logical_fallacies'
+    | 'mmlu_machine_learning'
+    | 'mmlu_management'
+    | 'mmlu_marketing'
+    | 'mmlu_medical_genetics'
+    | 'mmlu_miscellaneous'
+    | 'mmlu_moral_disputes'
+    | 'mmlu_moral_scenarios'
+    | 'mmlu_nutrition'
+    | 'mmlu_philosophy'
+    | 'mmlu_prehistory'
+    | 'mmlu_professional_accounting'
+    | 'mmlu_professional_law'
+    | 'mmlu_professional_medicine'
+    | 'mmlu_professional_psychology'
+    | 'mmlu_public_relations'
+    | 'mmlu_security_studies'
+    | 'mmlu_sociology'
+    | 'mmlu_us_foreign_policy'
+    | 'mmlu_virology'
+    | 'mmlu_world_religions'
+    | 'openbookqa'
+    | 'piqa'
+    | 'socialiqa'
+    | 'winogrande'
+    | 'wikitext_103'
+    | 'pile'
+    | 'm2d2_s2orc'
+    | 'ice'
+    | 'dolma_wiki'
+    | 'dolma_stack'
+    | 'dolma_reddit'
+    | 'dolma_pes2o'
+    | 'dolma_common-crawl'
+    | 'dolma_books'
+    | 'c4_en'
+    | null;
   /** Metric (valppl for perplexities). (`ENUM('correct_choice', 'acc_raw', 'acc_per_token', 'acc_per_char', 'acc_per_byte', 'acc_uncond', 'no_answer', 'sum_logits_corr', 'logits_per_token_corr', 'logits_per_char_corr', 'bits_per_byte_corr', 'correct_prob', 'correct_prob_per_token', 'correct_prob_per_char', 'margin', 'margin_per_token', 'margin_per_char', 'total_prob', 'total_prob_per_token', 'total_prob_per_char', 'uncond_correct_prob', 'uncond_correct_prob_per_token', 'uncond_correct_prob_per_char', 'uncond_total_prob', 'norm_correct_prob', 'norm_correct_prob_per_token', 'norm_correct_prob_per_char', 'primary_metric', 'valppl')`) */
-  metric: "correct_choice" | "acc_raw" | "acc_per_token" | "acc_per_char" | "acc_per_byte" | "acc_uncond" | "no_answer" | "sum_logits_corr" | "logits_per_token_corr" | "logits_per_char_corr" | "bits_per_byte_corr" | "correct_prob" | "correct_prob_per_token" | "correct_prob_per_char" | "margin" | "margin_per_token" | "margin_per_char" | "total_prob" | "total_prob_per_token" | "total_prob_per_char" | "uncond_correct_prob" | "uncond_correct_prob_per_token" | "uncond_correct_prob_per_char" | "uncond_total_prob" | "norm_correct_prob" | "norm_correct_prob_per_token" | "norm_correct_prob_per_char" | "primary_metric" | "valppl" | null;
+  metric:
+    | 'correct_choice'
+    | 'acc_raw'
+    | 'acc_per_token'
+    | 'acc_per_char'
+    | 'acc_per_byte'
+    | 'acc_uncond'
+    | 'no_answer'
+    | 'sum_logits_corr'
+    | 'logits_per_token_corr'
+    | 'logits_per_char_corr'
+    | 'bits_per_byte_corr'
+    | 'correct_prob'
+    | 'correct_prob_per_token'
+    | 'correct_prob_per_char'
+    | 'margin'
+    | 'margin_per_token'
+    | 'margin_per_char'
+    | 'total_prob'
+    | 'total_prob_per_token'
+    | 'total_prob_per_char'
+    | 'uncond_correct_prob'
+    | 'uncond_correct_prob_per_token'
+    | 'uncond_correct_prob_per_char'
+    | 'uncond_total_prob'
+    | 'norm_correct_prob'
+    | 'norm_correct_prob_per_token'
+    | 'norm_correct_prob_per_char'
+    | 'primary_metric'
+    | 'valppl'
+    | null;
   /** The value; NULL when NaN/±Inf (see special). (`DOUBLE`) */
   value: number | null;
   /** NaN, Infinity or -Infinity for non-finite values. (`VARCHAR`) */
@@ -714,9 +930,118 @@ export interface PretrainCurves {
   /** Area under the learning-rate curve up to the step. (`DOUBLE`) */
   cumulative_lr: number | null;
   /** Task or perplexity set. (`ENUM('arc_challenge', 'arc_easy', 'boolq', 'csqa', 'hellaswag', 'mmlu_abstract_algebra', 'mmlu_anatomy', 'mmlu_astronomy', 'mmlu_average', 'mmlu_business_ethics', 'mmlu_clinical_knowledge', 'mmlu_college_biology', 'mmlu_college_chemistry', 'mmlu_college_computer_science', 'mmlu_college_mathematics', 'mmlu_college_medicine', 'mmlu_college_physics', 'mmlu_computer_security', 'mmlu_conceptual_physics', 'mmlu_econometrics', 'mmlu_electrical_engineering', 'mmlu_elementary_mathematics', 'mmlu_formal_logic', 'mmlu_global_facts', 'mmlu_high_school_biology', 'mmlu_high_school_chemistry', 'mmlu_high_school_computer_science', 'mmlu_high_school_european_history', 'mmlu_high_school_geography', 'mmlu_high_school_government_and_politics', 'mmlu_high_school_macroeconomics', 'mmlu_high_school_mathematics', 'mmlu_high_school_microeconomics', 'mmlu_high_school_physics', 'mmlu_high_school_psychology', 'mmlu_high_school_statistics', 'mmlu_high_school_us_history', 'mmlu_high_school_world_history', 'mmlu_human_aging', 'mmlu_human_sexuality', 'mmlu_international_law', 'mmlu_jurisprudence', 'mmlu_logical_fallacies', 'mmlu_machine_learning', 'mmlu_management', 'mmlu_marketing', 'mmlu_medical_genetics', 'mmlu_miscellaneous', 'mmlu_moral_disputes', 'mmlu_moral_scenarios', 'mmlu_nutrition', 'mmlu_philosophy', 'mmlu_prehistory', 'mmlu_professional_accounting', 'mmlu_professional_law', 'mmlu_professional_medicine', 'mmlu_professional_psychology', 'mmlu_public_relations', 'mmlu_security_studies', 'mmlu_sociology', 'mmlu_us_foreign_policy', 'mmlu_virology', 'mmlu_world_religions', 'openbookqa', 'piqa', 'socialiqa', 'winogrande', 'wikitext_103', 'pile', 'm2d2_s2orc', 'ice', 'dolma_wiki', 'dolma_stack', 'dolma_reddit', 'dolma_pes2o', 'dolma_common-crawl', 'dolma_books', 'c4_en')`) */
-  task: "arc_challenge" | "arc_easy" | "boolq" | "csqa" | "hellaswag" | "mmlu_abstract_algebra" | "mmlu_anatomy" | "mmlu_astronomy" | "mmlu_average" | "mmlu_business_ethics" | "mmlu_clinical_knowledge" | "mmlu_college_biology" | "mmlu_college_chemistry" | "mmlu_college_computer_science" | "mmlu_college_mathematics" | "mmlu_college_medicine" | "mmlu_college_physics" | "mmlu_computer_security" | "mmlu_conceptual_physics" | "mmlu_econometrics" | "mmlu_electrical_engineering" | "mmlu_elementary_mathematics" | "mmlu_formal_logic" | "mmlu_global_facts" | "mmlu_high_school_biology" | "mmlu_high_school_chemistry" | "mmlu_high_school_computer_science" | "mmlu_high_school_european_history" | "mmlu_high_school_geography" | "mmlu_high_school_government_and_politics" | "mmlu_high_school_macroeconomics" | "mmlu_high_school_mathematics" | "mmlu_high_school_microeconomics" | "mmlu_high_school_physics" | "mmlu_high_school_psychology" | "mmlu_high_school_statistics" | "mmlu_high_school_us_history" | "mmlu_high_school_world_history" | "mmlu_human_aging" | "mmlu_human_sexuality" | "mmlu_international_law" | "mmlu_jurisprudence" | "mmlu_logical_fallacies" | "mmlu_machine_learning" | "mmlu_management" | "mmlu_marketing" | "mmlu_medical_genetics" | "mmlu_miscellaneous" | "mmlu_moral_disputes" | "mmlu_moral_scenarios" | "mmlu_nutrition" | "mmlu_philosophy" | "mmlu_prehistory" | "mmlu_professional_accounting" | "mmlu_professional_law" | "mmlu_professional_medicine" | "mmlu_professional_psychology" | "mmlu_public_relations" | "mmlu_security_studies" | "mmlu_sociology" | "mmlu_us_foreign_policy" | "mmlu_virology" | "mmlu_world_religions" | "openbookqa" | "piqa" | "socialiqa" | "winogrande" | "wikitext_103" | "pile" | "m2d2_s2orc" | "ice" | "dolma_wiki" | "dolma_stack" | "dolma_reddit" | "dolma_pes2o" | "dolma_common-crawl" | "dolma_books" | "c4_en" | null;
+  task:
+    | 'arc_challenge'
+    | 'arc_easy'
+    | 'boolq'
+    | 'csqa'
+    | 'hellaswag'
+    | 'mmlu_abstract_algebra'
+    | 'mmlu_anatomy'
+    | 'mmlu_astronomy'
+    | 'mmlu_average'
+    | 'mmlu_business_ethics'
+    | 'mmlu_clinical_knowledge'
+    | 'mmlu_college_biology'
+    | 'mmlu_college_chemistry'
+    | 'mmlu_college_computer_science'
+    | 'mmlu_college_mathematics'
+    | 'mmlu_college_medicine'
+    | 'mmlu_college_physics'
+    | 'mmlu_computer_security'
+    | 'mmlu_conceptual_physics'
+    | 'mmlu_econometrics'
+    | 'mmlu_electrical_engineering'
+    | 'mmlu_elementary_mathematics'
+    | 'mmlu_formal_logic'
+    | 'mmlu_global_facts'
+    | 'mmlu_high_school_biology'
+    | 'mmlu_high_school_chemistry'
+    | 'mmlu_high_school_computer_science'
+    | 'mmlu_high_school_european_history'
+    | 'mmlu_high_school_geography'
+    | 'mmlu_high_school_government_and_politics'
+    | 'mmlu_high_school_macroeconomics'
+    | 'mmlu_high_school_mathematics'
+    | 'mmlu_high_school_microeconomics'
+    | 'mmlu_high_school_physics'
+    | 'mmlu_high_school_psychology'
+    | 'mmlu_high_school_statistics'
+    | 'mmlu_high_school_us_history'
+    | 'mmlu_high_school_world_history'
+    | 'mmlu_human_aging'
+    | 'mmlu_human_sexuality'
+    | 'mmlu_international_law'
+    | 'mmlu_jurisprudence'
+    | 'mmlu_logical_fallacies'
+    | 'mmlu_machine_learning'
+    | 'mmlu_management'
+    | 'mmlu_marketing'
+    | 'mmlu_medical_genetics'
+    | 'mmlu_miscellaneous'
+    | 'mmlu_moral_disputes'
+    | 'mmlu_moral_scenarios'
+    | 'mmlu_nutrition'
+    | 'mmlu_philosophy'
+    | 'mmlu_prehistory'
+    | 'mmlu_professional_accounting'
+    | 'mmlu_professional_law'
+    | 'mmlu_professional_medicine'
+    | 'mmlu_professional_psychology'
+    | 'mmlu_public_relations'
+    | 'mmlu_security_studies'
+    | 'mmlu_sociology'
+    | 'mmlu_us_foreign_policy'
+    | 'mmlu_virology'
+    | 'mmlu_world_religions'
+    | 'openbookqa'
+    | 'piqa'
+    | 'socialiqa'
+    | 'winogrande'
+    | 'wikitext_103'
+    | 'pile'
+    | 'm2d2_s2orc'
+    | 'ice'
+    | 'dolma_wiki'
+    | 'dolma_stack'
+    | 'dolma_reddit'
+    | 'dolma_pes2o'
+    | 'dolma_common-crawl'
+    | 'dolma_books'
+    | 'c4_en'
+    | null;
   /** Metric (valppl for perplexities). (`ENUM('correct_choice', 'acc_raw', 'acc_per_token', 'acc_per_char', 'acc_per_byte', 'acc_uncond', 'no_answer', 'sum_logits_corr', 'logits_per_token_corr', 'logits_per_char_corr', 'bits_per_byte_corr', 'correct_prob', 'correct_prob_per_token', 'correct_prob_per_char', 'margin', 'margin_per_token', 'margin_per_char', 'total_prob', 'total_prob_per_token', 'total_prob_per_char', 'uncond_correct_prob', 'uncond_correct_prob_per_token', 'uncond_correct_prob_per_char', 'uncond_total_prob', 'norm_correct_prob', 'norm_correct_prob_per_token', 'norm_correct_prob_per_char', 'primary_metric', 'valppl')`) */
-  metric: "correct_choice" | "acc_raw" | "acc_per_token" | "acc_per_char" | "acc_per_byte" | "acc_uncond" | "no_answer" | "sum_logits_corr" | "logits_per_token_corr" | "logits_per_char_corr" | "bits_per_byte_corr" | "correct_prob" | "correct_prob_per_token" | "correct_prob_per_char" | "margin" | "margin_per_token" | "margin_per_char" | "total_prob" | "total_prob_per_token" | "total_prob_per_char" | "uncond_correct_prob" | "uncond_correct_prob_per_token" | "uncond_correct_prob_per_char" | "uncond_total_prob" | "norm_correct_prob" | "norm_correct_prob_per_token" | "norm_correct_prob_per_char" | "primary_metric" | "valppl" | null;
+  metric:
+    | 'correct_choice'
+    | 'acc_raw'
+    | 'acc_per_token'
+    | 'acc_per_char'
+    | 'acc_per_byte'
+    | 'acc_uncond'
+    | 'no_answer'
+    | 'sum_logits_corr'
+    | 'logits_per_token_corr'
+    | 'logits_per_char_corr'
+    | 'bits_per_byte_corr'
+    | 'correct_prob'
+    | 'correct_prob_per_token'
+    | 'correct_prob_per_char'
+    | 'margin'
+    | 'margin_per_token'
+    | 'margin_per_char'
+    | 'total_prob'
+    | 'total_prob_per_token'
+    | 'total_prob_per_char'
+    | 'uncond_correct_prob'
+    | 'uncond_correct_prob_per_token'
+    | 'uncond_correct_prob_per_char'
+    | 'uncond_total_prob'
+    | 'norm_correct_prob'
+    | 'norm_correct_prob_per_token'
+    | 'norm_correct_prob_per_char'
+    | 'primary_metric'
+    | 'valppl'
+    | null;
   /** The full_eval column the value belongs to (NULL for a pair full_eval does not publish). (`VARCHAR`) */
   column_name: string | null;
   /** perplexity or downstream. (`VARCHAR`) */
@@ -754,27 +1079,27 @@ export interface PretrainEvalWide {
   /** full_eval cumulative_lr (pretrain_checkpoints.cumulative_lr, as DOUBLE). (`DOUBLE`) */
   cumulative_lr: number | null;
   /** Validation perplexity on wikitext_103 (pretrain_metrics task wikitext_103, metric valppl). (`DOUBLE`) */
-  "wikitext_103-valppl": number | null;
+  'wikitext_103-valppl': number | null;
   /** Validation perplexity on pile (pretrain_metrics task pile, metric valppl). (`DOUBLE`) */
-  "pile-valppl": number | null;
+  'pile-valppl': number | null;
   /** Validation perplexity on m2d2_s2orc (pretrain_metrics task m2d2_s2orc, metric valppl). (`DOUBLE`) */
-  "m2d2_s2orc-valppl": number | null;
+  'm2d2_s2orc-valppl': number | null;
   /** Validation perplexity on ice (pretrain_metrics task ice, metric valppl). (`DOUBLE`) */
-  "ice-valppl": number | null;
+  'ice-valppl': number | null;
   /** Validation perplexity on dolma_wiki (pretrain_metrics task dolma_wiki, metric valppl). (`DOUBLE`) */
-  "dolma_wiki-valppl": number | null;
+  'dolma_wiki-valppl': number | null;
   /** Validation perplexity on dolma_stack (pretrain_metrics task dolma_stack, metric valppl). (`DOUBLE`) */
-  "dolma_stack-valppl": number | null;
+  'dolma_stack-valppl': number | null;
   /** Validation perplexity on dolma_reddit (pretrain_metrics task dolma_reddit, metric valppl). (`DOUBLE`) */
-  "dolma_reddit-valppl": number | null;
+  'dolma_reddit-valppl': number | null;
   /** Validation perplexity on dolma_pes2o (pretrain_metrics task dolma_pes2o, metric valppl). (`DOUBLE`) */
-  "dolma_pes2o-valppl": number | null;
+  'dolma_pes2o-valppl': number | null;
   /** Validation perplexity on dolma_common-crawl (pretrain_metrics task dolma_common-crawl, metric valppl). (`DOUBLE`) */
-  "dolma_common-crawl-valppl": number | null;
+  'dolma_common-crawl-valppl': number | null;
   /** Validation perplexity on dolma_books (pretrain_metrics task dolma_books, metric valppl). (`DOUBLE`) */
-  "dolma_books-valppl": number | null;
+  'dolma_books-valppl': number | null;
   /** Validation perplexity on c4_en (pretrain_metrics task c4_en, metric valppl). (`DOUBLE`) */
-  "c4_en-valppl": number | null;
+  'c4_en-valppl': number | null;
   /** correct_choice on arc_challenge (pretrain_metrics task arc_challenge, metric correct_choice); NaN where the input had NaN. (`DOUBLE`) */
   arc_challenge_correct_choice: number | null;
   /** correct_choice on arc_easy (pretrain_metrics task arc_easy, metric correct_choice); NaN where the input had NaN. (`DOUBLE`) */
@@ -4622,9 +4947,116 @@ export interface PretrainMetrics {
   /** Checkpoint step (see pretrain_checkpoints.step). (`BIGINT`) */
   step: Int64;
   /** Evaluation task (arc_easy, mmlu_high_school_physics, mmlu_average, …: the 67 DataDecide tasks) or perplexity set (c4_en, dolma_books, …: 11 sets); ENUM datadecide_task. (`ENUM('arc_challenge', 'arc_easy', 'boolq', 'csqa', 'hellaswag', 'mmlu_abstract_algebra', 'mmlu_anatomy', 'mmlu_astronomy', 'mmlu_average', 'mmlu_business_ethics', 'mmlu_clinical_knowledge', 'mmlu_college_biology', 'mmlu_college_chemistry', 'mmlu_college_computer_science', 'mmlu_college_mathematics', 'mmlu_college_medicine', 'mmlu_college_physics', 'mmlu_computer_security', 'mmlu_conceptual_physics', 'mmlu_econometrics', 'mmlu_electrical_engineering', 'mmlu_elementary_mathematics', 'mmlu_formal_logic', 'mmlu_global_facts', 'mmlu_high_school_biology', 'mmlu_high_school_chemistry', 'mmlu_high_school_computer_science', 'mmlu_high_school_european_history', 'mmlu_high_school_geography', 'mmlu_high_school_government_and_politics', 'mmlu_high_school_macroeconomics', 'mmlu_high_school_mathematics', 'mmlu_high_school_microeconomics', 'mmlu_high_school_physics', 'mmlu_high_school_psychology', 'mmlu_high_school_statistics', 'mmlu_high_school_us_history', 'mmlu_high_school_world_history', 'mmlu_human_aging', 'mmlu_human_sexuality', 'mmlu_international_law', 'mmlu_jurisprudence', 'mmlu_logical_fallacies', 'mmlu_machine_learning', 'mmlu_management', 'mmlu_marketing', 'mmlu_medical_genetics', 'mmlu_miscellaneous', 'mmlu_moral_disputes', 'mmlu_moral_scenarios', 'mmlu_nutrition', 'mmlu_philosophy', 'mmlu_prehistory', 'mmlu_professional_accounting', 'mmlu_professional_law', 'mmlu_professional_medicine', 'mmlu_professional_psychology', 'mmlu_public_relations', 'mmlu_security_studies', 'mmlu_sociology', 'mmlu_us_foreign_policy', 'mmlu_virology', 'mmlu_world_religions', 'openbookqa', 'piqa', 'socialiqa', 'winogrande', 'wikitext_103', 'pile', 'm2d2_s2orc', 'ice', 'dolma_wiki', 'dolma_stack', 'dolma_reddit', 'dolma_pes2o', 'dolma_common-crawl', 'dolma_books', 'c4_en')`) */
-  task: "arc_challenge" | "arc_easy" | "boolq" | "csqa" | "hellaswag" | "mmlu_abstract_algebra" | "mmlu_anatomy" | "mmlu_astronomy" | "mmlu_average" | "mmlu_business_ethics" | "mmlu_clinical_knowledge" | "mmlu_college_biology" | "mmlu_college_chemistry" | "mmlu_college_computer_science" | "mmlu_college_mathematics" | "mmlu_college_medicine" | "mmlu_college_physics" | "mmlu_computer_security" | "mmlu_conceptual_physics" | "mmlu_econometrics" | "mmlu_electrical_engineering" | "mmlu_elementary_mathematics" | "mmlu_formal_logic" | "mmlu_global_facts" | "mmlu_high_school_biology" | "mmlu_high_school_chemistry" | "mmlu_high_school_computer_science" | "mmlu_high_school_european_history" | "mmlu_high_school_geography" | "mmlu_high_school_government_and_politics" | "mmlu_high_school_macroeconomics" | "mmlu_high_school_mathematics" | "mmlu_high_school_microeconomics" | "mmlu_high_school_physics" | "mmlu_high_school_psychology" | "mmlu_high_school_statistics" | "mmlu_high_school_us_history" | "mmlu_high_school_world_history" | "mmlu_human_aging" | "mmlu_human_sexuality" | "mmlu_international_law" | "mmlu_jurisprudence" | "mmlu_logical_fallacies" | "mmlu_machine_learning" | "mmlu_management" | "mmlu_marketing" | "mmlu_medical_genetics" | "mmlu_miscellaneous" | "mmlu_moral_disputes" | "mmlu_moral_scenarios" | "mmlu_nutrition" | "mmlu_philosophy" | "mmlu_prehistory" | "mmlu_professional_accounting" | "mmlu_professional_law" | "mmlu_professional_medicine" | "mmlu_professional_psychology" | "mmlu_public_relations" | "mmlu_security_studies" | "mmlu_sociology" | "mmlu_us_foreign_policy" | "mmlu_virology" | "mmlu_world_religions" | "openbookqa" | "piqa" | "socialiqa" | "winogrande" | "wikitext_103" | "pile" | "m2d2_s2orc" | "ice" | "dolma_wiki" | "dolma_stack" | "dolma_reddit" | "dolma_pes2o" | "dolma_common-crawl" | "dolma_books" | "c4_en";
+  task:
+    | 'arc_challenge'
+    | 'arc_easy'
+    | 'boolq'
+    | 'csqa'
+    | 'hellaswag'
+    | 'mmlu_abstract_algebra'
+    | 'mmlu_anatomy'
+    | 'mmlu_astronomy'
+    | 'mmlu_average'
+    | 'mmlu_business_ethics'
+    | 'mmlu_clinical_knowledge'
+    | 'mmlu_college_biology'
+    | 'mmlu_college_chemistry'
+    | 'mmlu_college_computer_science'
+    | 'mmlu_college_mathematics'
+    | 'mmlu_college_medicine'
+    | 'mmlu_college_physics'
+    | 'mmlu_computer_security'
+    | 'mmlu_conceptual_physics'
+    | 'mmlu_econometrics'
+    | 'mmlu_electrical_engineering'
+    | 'mmlu_elementary_mathematics'
+    | 'mmlu_formal_logic'
+    | 'mmlu_global_facts'
+    | 'mmlu_high_school_biology'
+    | 'mmlu_high_school_chemistry'
+    | 'mmlu_high_school_computer_science'
+    | 'mmlu_high_school_european_history'
+    | 'mmlu_high_school_geography'
+    | 'mmlu_high_school_government_and_politics'
+    | 'mmlu_high_school_macroeconomics'
+    | 'mmlu_high_school_mathematics'
+    | 'mmlu_high_school_microeconomics'
+    | 'mmlu_high_school_physics'
+    | 'mmlu_high_school_psychology'
+    | 'mmlu_high_school_statistics'
+    | 'mmlu_high_school_us_history'
+    | 'mmlu_high_school_world_history'
+    | 'mmlu_human_aging'
+    | 'mmlu_human_sexuality'
+    | 'mmlu_international_law'
+    | 'mmlu_jurisprudence'
+    | 'mmlu_logical_fallacies'
+    | 'mmlu_machine_learning'
+    | 'mmlu_management'
+    | 'mmlu_marketing'
+    | 'mmlu_medical_genetics'
+    | 'mmlu_miscellaneous'
+    | 'mmlu_moral_disputes'
+    | 'mmlu_moral_scenarios'
+    | 'mmlu_nutrition'
+    | 'mmlu_philosophy'
+    | 'mmlu_prehistory'
+    | 'mmlu_professional_accounting'
+    | 'mmlu_professional_law'
+    | 'mmlu_professional_medicine'
+    | 'mmlu_professional_psychology'
+    | 'mmlu_public_relations'
+    | 'mmlu_security_studies'
+    | 'mmlu_sociology'
+    | 'mmlu_us_foreign_policy'
+    | 'mmlu_virology'
+    | 'mmlu_world_religions'
+    | 'openbookqa'
+    | 'piqa'
+    | 'socialiqa'
+    | 'winogrande'
+    | 'wikitext_103'
+    | 'pile'
+    | 'm2d2_s2orc'
+    | 'ice'
+    | 'dolma_wiki'
+    | 'dolma_stack'
+    | 'dolma_reddit'
+    | 'dolma_pes2o'
+    | 'dolma_common-crawl'
+    | 'dolma_books'
+    | 'c4_en';
   /** One of the 28 OLMES metrics (acc_raw, correct_prob_per_token, primary_metric, …) or valppl for perplexity; ENUM datadecide_metric. (`ENUM('correct_choice', 'acc_raw', 'acc_per_token', 'acc_per_char', 'acc_per_byte', 'acc_uncond', 'no_answer', 'sum_logits_corr', 'logits_per_token_corr', 'logits_per_char_corr', 'bits_per_byte_corr', 'correct_prob', 'correct_prob_per_token', 'correct_prob_per_char', 'margin', 'margin_per_token', 'margin_per_char', 'total_prob', 'total_prob_per_token', 'total_prob_per_char', 'uncond_correct_prob', 'uncond_correct_prob_per_token', 'uncond_correct_prob_per_char', 'uncond_total_prob', 'norm_correct_prob', 'norm_correct_prob_per_token', 'norm_correct_prob_per_char', 'primary_metric', 'valppl')`) */
-  metric: "correct_choice" | "acc_raw" | "acc_per_token" | "acc_per_char" | "acc_per_byte" | "acc_uncond" | "no_answer" | "sum_logits_corr" | "logits_per_token_corr" | "logits_per_char_corr" | "bits_per_byte_corr" | "correct_prob" | "correct_prob_per_token" | "correct_prob_per_char" | "margin" | "margin_per_token" | "margin_per_char" | "total_prob" | "total_prob_per_token" | "total_prob_per_char" | "uncond_correct_prob" | "uncond_correct_prob_per_token" | "uncond_correct_prob_per_char" | "uncond_total_prob" | "norm_correct_prob" | "norm_correct_prob_per_token" | "norm_correct_prob_per_char" | "primary_metric" | "valppl";
+  metric:
+    | 'correct_choice'
+    | 'acc_raw'
+    | 'acc_per_token'
+    | 'acc_per_char'
+    | 'acc_per_byte'
+    | 'acc_uncond'
+    | 'no_answer'
+    | 'sum_logits_corr'
+    | 'logits_per_token_corr'
+    | 'logits_per_char_corr'
+    | 'bits_per_byte_corr'
+    | 'correct_prob'
+    | 'correct_prob_per_token'
+    | 'correct_prob_per_char'
+    | 'margin'
+    | 'margin_per_token'
+    | 'margin_per_char'
+    | 'total_prob'
+    | 'total_prob_per_token'
+    | 'total_prob_per_char'
+    | 'uncond_correct_prob'
+    | 'uncond_correct_prob_per_token'
+    | 'uncond_correct_prob_per_char'
+    | 'uncond_total_prob'
+    | 'norm_correct_prob'
+    | 'norm_correct_prob_per_token'
+    | 'norm_correct_prob_per_char'
+    | 'primary_metric'
+    | 'valppl';
   /** The metric value; NULL when it is NaN or ±Inf (see special). (`DOUBLE`) */
   value: number | null;
   /** NaN, Infinity or -Infinity when the input value was not finite, else NULL. (`VARCHAR`) */
@@ -4644,9 +5076,118 @@ export interface PretrainSeedStats {
   /** Training FLOPs at the step (group key). (`DOUBLE`) */
   compute: number | null;
   /** Task or perplexity set. (`ENUM('arc_challenge', 'arc_easy', 'boolq', 'csqa', 'hellaswag', 'mmlu_abstract_algebra', 'mmlu_anatomy', 'mmlu_astronomy', 'mmlu_average', 'mmlu_business_ethics', 'mmlu_clinical_knowledge', 'mmlu_college_biology', 'mmlu_college_chemistry', 'mmlu_college_computer_science', 'mmlu_college_mathematics', 'mmlu_college_medicine', 'mmlu_college_physics', 'mmlu_computer_security', 'mmlu_conceptual_physics', 'mmlu_econometrics', 'mmlu_electrical_engineering', 'mmlu_elementary_mathematics', 'mmlu_formal_logic', 'mmlu_global_facts', 'mmlu_high_school_biology', 'mmlu_high_school_chemistry', 'mmlu_high_school_computer_science', 'mmlu_high_school_european_history', 'mmlu_high_school_geography', 'mmlu_high_school_government_and_politics', 'mmlu_high_school_macroeconomics', 'mmlu_high_school_mathematics', 'mmlu_high_school_microeconomics', 'mmlu_high_school_physics', 'mmlu_high_school_psychology', 'mmlu_high_school_statistics', 'mmlu_high_school_us_history', 'mmlu_high_school_world_history', 'mmlu_human_aging', 'mmlu_human_sexuality', 'mmlu_international_law', 'mmlu_jurisprudence', 'mmlu_logical_fallacies', 'mmlu_machine_learning', 'mmlu_management', 'mmlu_marketing', 'mmlu_medical_genetics', 'mmlu_miscellaneous', 'mmlu_moral_disputes', 'mmlu_moral_scenarios', 'mmlu_nutrition', 'mmlu_philosophy', 'mmlu_prehistory', 'mmlu_professional_accounting', 'mmlu_professional_law', 'mmlu_professional_medicine', 'mmlu_professional_psychology', 'mmlu_public_relations', 'mmlu_security_studies', 'mmlu_sociology', 'mmlu_us_foreign_policy', 'mmlu_virology', 'mmlu_world_religions', 'openbookqa', 'piqa', 'socialiqa', 'winogrande', 'wikitext_103', 'pile', 'm2d2_s2orc', 'ice', 'dolma_wiki', 'dolma_stack', 'dolma_reddit', 'dolma_pes2o', 'dolma_common-crawl', 'dolma_books', 'c4_en')`) */
-  task: "arc_challenge" | "arc_easy" | "boolq" | "csqa" | "hellaswag" | "mmlu_abstract_algebra" | "mmlu_anatomy" | "mmlu_astronomy" | "mmlu_average" | "mmlu_business_ethics" | "mmlu_clinical_knowledge" | "mmlu_college_biology" | "mmlu_college_chemistry" | "mmlu_college_computer_science" | "mmlu_college_mathematics" | "mmlu_college_medicine" | "mmlu_college_physics" | "mmlu_computer_security" | "mmlu_conceptual_physics" | "mmlu_econometrics" | "mmlu_electrical_engineering" | "mmlu_elementary_mathematics" | "mmlu_formal_logic" | "mmlu_global_facts" | "mmlu_high_school_biology" | "mmlu_high_school_chemistry" | "mmlu_high_school_computer_science" | "mmlu_high_school_european_history" | "mmlu_high_school_geography" | "mmlu_high_school_government_and_politics" | "mmlu_high_school_macroeconomics" | "mmlu_high_school_mathematics" | "mmlu_high_school_microeconomics" | "mmlu_high_school_physics" | "mmlu_high_school_psychology" | "mmlu_high_school_statistics" | "mmlu_high_school_us_history" | "mmlu_high_school_world_history" | "mmlu_human_aging" | "mmlu_human_sexuality" | "mmlu_international_law" | "mmlu_jurisprudence" | "mmlu_logical_fallacies" | "mmlu_machine_learning" | "mmlu_management" | "mmlu_marketing" | "mmlu_medical_genetics" | "mmlu_miscellaneous" | "mmlu_moral_disputes" | "mmlu_moral_scenarios" | "mmlu_nutrition" | "mmlu_philosophy" | "mmlu_prehistory" | "mmlu_professional_accounting" | "mmlu_professional_law" | "mmlu_professional_medicine" | "mmlu_professional_psychology" | "mmlu_public_relations" | "mmlu_security_studies" | "mmlu_sociology" | "mmlu_us_foreign_policy" | "mmlu_virology" | "mmlu_world_religions" | "openbookqa" | "piqa" | "socialiqa" | "winogrande" | "wikitext_103" | "pile" | "m2d2_s2orc" | "ice" | "dolma_wiki" | "dolma_stack" | "dolma_reddit" | "dolma_pes2o" | "dolma_common-crawl" | "dolma_books" | "c4_en" | null;
+  task:
+    | 'arc_challenge'
+    | 'arc_easy'
+    | 'boolq'
+    | 'csqa'
+    | 'hellaswag'
+    | 'mmlu_abstract_algebra'
+    | 'mmlu_anatomy'
+    | 'mmlu_astronomy'
+    | 'mmlu_average'
+    | 'mmlu_business_ethics'
+    | 'mmlu_clinical_knowledge'
+    | 'mmlu_college_biology'
+    | 'mmlu_college_chemistry'
+    | 'mmlu_college_computer_science'
+    | 'mmlu_college_mathematics'
+    | 'mmlu_college_medicine'
+    | 'mmlu_college_physics'
+    | 'mmlu_computer_security'
+    | 'mmlu_conceptual_physics'
+    | 'mmlu_econometrics'
+    | 'mmlu_electrical_engineering'
+    | 'mmlu_elementary_mathematics'
+    | 'mmlu_formal_logic'
+    | 'mmlu_global_facts'
+    | 'mmlu_high_school_biology'
+    | 'mmlu_high_school_chemistry'
+    | 'mmlu_high_school_computer_science'
+    | 'mmlu_high_school_european_history'
+    | 'mmlu_high_school_geography'
+    | 'mmlu_high_school_government_and_politics'
+    | 'mmlu_high_school_macroeconomics'
+    | 'mmlu_high_school_mathematics'
+    | 'mmlu_high_school_microeconomics'
+    | 'mmlu_high_school_physics'
+    | 'mmlu_high_school_psychology'
+    | 'mmlu_high_school_statistics'
+    | 'mmlu_high_school_us_history'
+    | 'mmlu_high_school_world_history'
+    | 'mmlu_human_aging'
+    | 'mmlu_human_sexuality'
+    | 'mmlu_international_law'
+    | 'mmlu_jurisprudence'
+    | 'mmlu_logical_fallacies'
+    | 'mmlu_machine_learning'
+    | 'mmlu_management'
+    | 'mmlu_marketing'
+    | 'mmlu_medical_genetics'
+    | 'mmlu_miscellaneous'
+    | 'mmlu_moral_disputes'
+    | 'mmlu_moral_scenarios'
+    | 'mmlu_nutrition'
+    | 'mmlu_philosophy'
+    | 'mmlu_prehistory'
+    | 'mmlu_professional_accounting'
+    | 'mmlu_professional_law'
+    | 'mmlu_professional_medicine'
+    | 'mmlu_professional_psychology'
+    | 'mmlu_public_relations'
+    | 'mmlu_security_studies'
+    | 'mmlu_sociology'
+    | 'mmlu_us_foreign_policy'
+    | 'mmlu_virology'
+    | 'mmlu_world_religions'
+    | 'openbookqa'
+    | 'piqa'
+    | 'socialiqa'
+    | 'winogrande'
+    | 'wikitext_103'
+    | 'pile'
+    | 'm2d2_s2orc'
+    | 'ice'
+    | 'dolma_wiki'
+    | 'dolma_stack'
+    | 'dolma_reddit'
+    | 'dolma_pes2o'
+    | 'dolma_common-crawl'
+    | 'dolma_books'
+    | 'c4_en'
+    | null;
   /** Metric (valppl for perplexities). (`ENUM('correct_choice', 'acc_raw', 'acc_per_token', 'acc_per_char', 'acc_per_byte', 'acc_uncond', 'no_answer', 'sum_logits_corr', 'logits_per_token_corr', 'logits_per_char_corr', 'bits_per_byte_corr', 'correct_prob', 'correct_prob_per_token', 'correct_prob_per_char', 'margin', 'margin_per_token', 'margin_per_char', 'total_prob', 'total_prob_per_token', 'total_prob_per_char', 'uncond_correct_prob', 'uncond_correct_prob_per_token', 'uncond_correct_prob_per_char', 'uncond_total_prob', 'norm_correct_prob', 'norm_correct_prob_per_token', 'norm_correct_prob_per_char', 'primary_metric', 'valppl')`) */
-  metric: "correct_choice" | "acc_raw" | "acc_per_token" | "acc_per_char" | "acc_per_byte" | "acc_uncond" | "no_answer" | "sum_logits_corr" | "logits_per_token_corr" | "logits_per_char_corr" | "bits_per_byte_corr" | "correct_prob" | "correct_prob_per_token" | "correct_prob_per_char" | "margin" | "margin_per_token" | "margin_per_char" | "total_prob" | "total_prob_per_token" | "total_prob_per_char" | "uncond_correct_prob" | "uncond_correct_prob_per_token" | "uncond_correct_prob_per_char" | "uncond_total_prob" | "norm_correct_prob" | "norm_correct_prob_per_token" | "norm_correct_prob_per_char" | "primary_metric" | "valppl" | null;
+  metric:
+    | 'correct_choice'
+    | 'acc_raw'
+    | 'acc_per_token'
+    | 'acc_per_char'
+    | 'acc_per_byte'
+    | 'acc_uncond'
+    | 'no_answer'
+    | 'sum_logits_corr'
+    | 'logits_per_token_corr'
+    | 'logits_per_char_corr'
+    | 'bits_per_byte_corr'
+    | 'correct_prob'
+    | 'correct_prob_per_token'
+    | 'correct_prob_per_char'
+    | 'margin'
+    | 'margin_per_token'
+    | 'margin_per_char'
+    | 'total_prob'
+    | 'total_prob_per_token'
+    | 'total_prob_per_char'
+    | 'uncond_correct_prob'
+    | 'uncond_correct_prob_per_token'
+    | 'uncond_correct_prob_per_char'
+    | 'uncond_total_prob'
+    | 'norm_correct_prob'
+    | 'norm_correct_prob_per_token'
+    | 'norm_correct_prob_per_char'
+    | 'primary_metric'
+    | 'valppl'
+    | null;
   /** Number of seeds with a finite value (NaN skipped, as pandas does). (`BIGINT`) */
   n_seeds: Int64 | null;
   /** The seed indexes that have a value, ascending. (`INTEGER[]`) */
@@ -5042,7 +5583,14 @@ export interface TokenizedSplits {
   /** sha256 over input fingerprint, tokenizer hash and options; --skip-existing skips a split whose fingerprint matches. (`VARCHAR`) */
   fingerprint: string;
   /** The shards in order: file name (inside split_dir), bytes, rows, real tokens, pad tokens, sha256. (`STRUCT(file VARCHAR, bytes BIGINT, "rows" BIGINT, tokens BIGINT, pad_tokens BIGINT, sha256 VARCHAR)[]`) */
-  shard_files: ({ "file": string | null; "bytes": bigint | null; "rows": bigint | null; "tokens": bigint | null; "pad_tokens": bigint | null; "sha256": string | null } | null)[];
+  shard_files: ({
+    file: string | null;
+    bytes: bigint | null;
+    rows: bigint | null;
+    tokens: bigint | null;
+    pad_tokens: bigint | null;
+    sha256: string | null;
+  } | null)[];
   /** The split's <split>_stats.json: documents, skipped lines by cause, tokens, length histogram, by category/source. (`JSON`) */
   stats: Json | null;
   /** When the split was written (UTC). (`TIMESTAMP WITH TIME ZONE`) */

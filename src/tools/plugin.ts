@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
@@ -11,6 +12,22 @@ import { generateInventory } from './inventory.ts';
 
 export const DEFAULT_SCHEMA_PATH = join(PACKAGE_ROOT, 'src', 'db', 'schema.ts');
 export const DEFAULT_INVENTORY_PATH = join(PACKAGE_ROOT, 'docs', 'DATA_INVENTORY.md');
+
+/**
+ * Formats generated TypeScript with the project's biome so the committed file passes `npm run lint`;
+ * unchanged when biome is not installed (production installs without dev dependencies).
+ */
+export function formatTypeScript(text: string, path: string): string {
+  const biome = join(PACKAGE_ROOT, 'node_modules', '.bin', 'biome');
+  if (!existsSync(biome)) return text;
+  const result = spawnSync(biome, ['format', `--stdin-file-path=${path}`], {
+    input: text,
+    cwd: PACKAGE_ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return result.status === 0 && result.stdout ? result.stdout : text;
+}
 
 async function withWarehouse<T>(ctx: CliContext, fn: (wh: Warehouse) => Promise<T>): Promise<T> {
   const wh = await ctx.openWarehouse({ readOnly: true });
@@ -49,7 +66,10 @@ export const toolsPlugin: MlduckPlugin = {
       .option('--out <file>', 'where to write', DEFAULT_SCHEMA_PATH)
       .option('--check', 'fail (exit 2) when the file differs from what the warehouse generates')
       .action(async (flags: { out: string; check?: boolean }) => {
-        const text = await withWarehouse(ctx, (wh) => generateSchema(wh));
+        const text = formatTypeScript(
+          await withWarehouse(ctx, (wh) => generateSchema(wh)),
+          DEFAULT_SCHEMA_PATH,
+        );
         ctx.out.info(
           writeOrCheck(flags.out, text, flags.check ?? false, 'the generated schema', 'mlduck codegen'),
         );

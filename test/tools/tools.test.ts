@@ -7,6 +7,7 @@ import { createKysely } from '../../src/db/dialect.ts';
 import { bestEvalScores, lossCurve, pretrainVsFinetune } from '../../src/db/examples.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { generateSchema } from '../../src/tools/codegen.ts';
+import { buildExampleWarehouse, storageVersionOf } from '../../src/tools/example.ts';
 import { generateInventory } from '../../src/tools/inventory.ts';
 import { Warehouse } from '../../src/warehouse.ts';
 import { REPO_ROOT, runCli, tempDir, tempWarehouse } from '../helpers.ts';
@@ -194,6 +195,29 @@ describe('on the demo warehouse', () => {
     } finally {
       await k.destroy();
       wh.close();
+    }
+  });
+
+  it('builds the example warehouse with storage version 64, comments kept, every view queryable', async () => {
+    const out = join(tempDir(), 'warehouse.duckdb.example');
+    const wh = await Warehouse.open(db);
+    const before = await readCatalog(wh, { includeSystem: true });
+    try {
+      await buildExampleWarehouse(wh, out);
+    } finally {
+      wh.close();
+    }
+    expect(storageVersionOf(out)).toBe(64n);
+    expect(existsSync(`${out}.wal`)).toBe(false);
+    const ex = await Warehouse.open(out, { readOnly: true });
+    try {
+      const after = await readCatalog(ex, { includeSystem: true });
+      expect(after).toEqual(before);
+      for (const v of after.filter((r) => r.kind === 'view')) {
+        await expect(ex.scalar(`SELECT count(*) FROM "${v.name}"`)).resolves.toBeTypeOf('bigint');
+      }
+    } finally {
+      ex.close();
     }
   });
 });

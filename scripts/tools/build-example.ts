@@ -1,0 +1,28 @@
+// Rebuilds warehouse.duckdb.example from examples/ (the demo), in a storage format DuckDB v1.0+ CLIs open.
+// Usage: node --import tsx scripts/tools/build-example.ts [out=warehouse.duckdb.example]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildDemo } from '../../src/commands/demo.ts';
+import { consoleOutput } from '../../src/output.ts';
+import { PLUGINS } from '../../src/plugins.ts';
+import { buildExampleWarehouse } from '../../src/tools/example.ts';
+import { PACKAGE_ROOT } from '../../src/version.ts';
+
+const out = resolve(process.argv[2] ?? join(PACKAGE_ROOT, 'warehouse.duckdb.example'));
+const dir = mkdtempSync(join(tmpdir(), 'mlduck-example-'));
+try {
+  const { wh } = await buildDemo({
+    dbPath: join(dir, 'demo.duckdb'),
+    plugins: PLUGINS,
+    out: consoleOutput(true),
+  });
+  try {
+    const bytes = await buildExampleWarehouse(wh, out);
+    process.stdout.write(`wrote ${out} (${bytes} bytes, storage version 64 = DuckDB v0.10–v1.1 format)\n`);
+  } finally {
+    wh.close();
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
