@@ -123,7 +123,9 @@ export function writeFramePickle(
   for (const block of blocks) {
     const k = block.columns.length;
     const data = new Uint8Array(k * rows * 8);
-    block.columns.forEach((c, i) => data.set(new Uint8Array(c.buffer, c.byteOffset, rows * 8), i * rows * 8));
+    block.columns.forEach((c, i) => {
+      data.set(new Uint8Array(c.buffer, c.byteOffset, rows * 8), i * rows * 8);
+    });
     out.global('pandas._libs.internals', '_unpickle_block');
     out.global('numpy.core.numeric', '_frombuffer').raw('(').bytearray8(data);
     dtype(out, block.code, '<', 0);
