@@ -60,7 +60,8 @@ export async function registerTokenizedOutput(
 /**
  * `tokenized_rows`: every row of every registered shard, with its split. DuckDB views cannot take a file
  * list from a table, so this view is generated from `tokenized_splits` whenever a manifest is
- * registered (absolute paths, so it works from any working directory).
+ * registered. Paths are recorded like ingest paths (relative to the working directory when inside it), so
+ * a committed warehouse names no machine's folders.
  */
 export async function refreshRowsView(conn: DuckDBConnection): Promise<void> {
   const reader = await conn.runAndReadAll(
@@ -75,7 +76,7 @@ export async function refreshRowsView(conn: DuckDBConnection): Promise<void> {
     file: string;
   }[];
   const present = shards
-    .map((s) => ({ ...s, path: resolve(s.split_dir, s.file) }))
+    .map((s) => ({ ...s, path: recordedPath(resolve(s.split_dir, s.file)) }))
     .filter((s) => existsSync(s.path));
   if (present.length === 0) {
     await conn.run(`DROP VIEW IF EXISTS ${ROWS_VIEW}`);
