@@ -49,6 +49,11 @@ export interface IngestOptions {
   options?: Record<string, unknown>;
   /** Re-ingest even when the same bytes were ingested before. */
   force?: boolean;
+  /**
+   * The content's identity when the input is not one file (a checkpoint directory of several files):
+   * the caller hashes what it will read, and the path may then be a directory.
+   */
+  content?: { sha256: string; bytes: number };
 }
 
 export type IngestStatus = 'ok' | 'skipped' | 'failed';
@@ -443,12 +448,12 @@ export class Warehouse {
       throw new MlduckError('no such file', { file: inputPath, hint: 'check the path' });
     }
     const stat = statSync(absolutePath);
-    if (!stat.isFile()) {
+    if (!stat.isFile() && !(options.content && stat.isDirectory())) {
       throw new MlduckError('expected a file, found a directory or special file', { file: inputPath });
     }
     const path = recordedPath(absolutePath);
-    const sha256 = await sha256File(absolutePath);
-    const bytes = stat.size;
+    const sha256 = options.content?.sha256 ?? (await sha256File(absolutePath));
+    const bytes = options.content?.bytes ?? stat.size;
     const report: IngestReport = {
       kind,
       path,
