@@ -1,0 +1,246 @@
+/**
+ * `mlduck ingest qa <paths…>`: OLMES per-question outputs into qa_tasks / qa_instances / qa_choices.
+ * One ingest (one transaction, one ingest_log row) per tarball and per extracted `step-<N>/` directory;
+ * a directory argument is walked for both. Everything of a unit lands, or nothing does.
+ */
+import { createHash } from 'node:crypto';
+import { type Dirent, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { MlduckError } from '../../src/errors.ts';
+import {
+  type IngestContext,
+  type IngestReport,
+  recordedPath,
+  sha256File,
+  type Warehouse,
+} from '../../src/warehouse.ts';
+import { isTaskFileName, type TaskFileRef, taskKeyString } from './layout.ts';
+import {
+  checkpointFiles,
+  isTarballName,
+  readCheckpointDir,
+  readTarball,
+  type TaskFileHandler,
+} from './sources.ts';
+import { DEFAULT_BATCH_BYTES, PredictionsStager } from './stage.ts';
+import { parseMetricsJson, TaskStager } from './tasks.ts';
+
+export const INGEST_KIND = 'qa';
+
+export interface QaIngestOptions {
+  force?: boolean;
+  /** Bytes of predictions per batch sent to DuckDB (tests make it small to cross batch boundaries). */
+  batchBytes?: number;
+  onReport?: (report: IngestReport) => void;
+}
+
+export type QaUnit = { kind: 'tarball'; path: string } | { kind: 'checkpoint'; path: string };
+
+/** The ingest units a list of paths stands for, sorted and without repeats. */
+export function expandQaPaths(paths: readonly string[]): QaUnit[] {
+  const units = new Map<string, QaUnit>();
+  const add = (unit: QaUnit) => units.set(resolve(unit.path), unit);
+  const walk = (dir: string) => {
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a: Dirent, b: Dirent) =>
+      a.name.localeCompare(b.name),
+    );
+    if (entries.some((e) => e.isFile() && isTaskFileName(e.name))) add({ kind: 'checkpoint', path: dir });
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && isTarballName(entry.name)) add({ kind: 'tarball', path: full });
+    }
+  };
+  for (const path of paths) {
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(path);
+    } catch {
+      throw new MlduckError('no such file or directory', { file: path, kind: 'usage' });
+    }
+    if (stat.isDirectory()) {
+      const before = units.size;
+      walk(path);
+      if (units.size === before) {
+        throw new MlduckError(
+          'no OLMES outputs here: no *.tar.gz and no step-<N>/ directory of <task>-metrics.json / -predictions.jsonl',
+          {
+            file: path,
+          },
+        );
+      }
+    } else if (isTarballName(path)) add({ kind: 'tarball', path });
+    else if (isTaskFileName(basename(path))) add({ kind: 'checkpoint', path: dirname(path) });
+    else {
+      throw new MlduckError(
+        'not an OLMES output: expected a tarball (.tar.gz), a step-<N>/ directory or a <task>-predictions.jsonl',
+        {
+          file: path,
+          kind: 'usage',
+        },
+      );
+    }
+  }
+  return [...units.values()].sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** A checkpoint directory's identity: sha256 over its task files' names and hashes. */
+async function checkpointContent(dir: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for (const name of await checkpointFiles(dir)) {
+    const path = join(dir, name);
+    hash.update(`${name}\0${await sha256File(path)}\n`);
+    bytes += statSync(path).size;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+async function firstRow(ctx: IngestContext, sql: string): Promise<unknown[] | undefined> {
+  return (await ctx.conn.runAndReadAll(sql)).getRows()[0];
+}
+
+/** Reads one unit inside the ingest's transaction. */
+async function ingestUnit(ctx: IngestContext, unit: QaUnit, batchBytes: number): Promise<void> {
+  const predictions = await PredictionsStager.create(ctx.conn, ctx.ingestId, batchBytes);
+  const tasks = await TaskStager.create(ctx.conn);
+  const seen = new Map<string, string>();
+  let ignored = 0;
+  const claim = (ref: TaskFileRef, source: string) => {
+    const id = `${ref.kind}:${taskKeyString(ref)}`;
+    const earlier = seen.get(id);
+    if (earlier) {
+      throw new MlduckError(`${taskKeyString(ref)} ${ref.kind} appears twice (also at ${earlier})`, {
+        file: source,
+      });
+    }
+    seen.set(id, source);
+  };
+  const handler: TaskFileHandler = {
+    async metrics(ref, source, text) {
+      claim(ref, source);
+      tasks.add(ref, parseMetricsJson(text, source, ctx.warn), source);
+    },
+    async predictions(ref, source, bytes) {
+      claim(ref, source);
+      const sink = await predictions.openFile(ref, source);
+      for await (const chunk of bytes) await sink.write(chunk as Buffer);
+      await sink.end();
+    },
+    ignored() {
+      ignored++;
+    },
+  };
+  if (unit.kind === 'tarball') await readTarball(ctx.absolutePath, ctx.path, handler);
+  else
+    await readCheckpointDir(ctx.absolutePath, (name) => recordedPath(join(ctx.absolutePath, name)), handler);
+  await predictions.flush();
+  await tasks.insert(ctx.ingestId);
+  if (ignored > 0)
+    ctx.warn(`${ignored} member(s) that are not <task>-metrics.json / -predictions.jsonl were skipped`);
+  if (seen.size === 0) {
+    throw new MlduckError('no OLMES task files (<task>-metrics.json / <task>-predictions.jsonl) found', {
+      file: ctx.path,
+    });
+  }
+  await checkUnit(ctx);
+}
+
+/** Whole-unit checks: pairs of files, hashes, repeated questions; then counts and replaced rows. */
+async function checkUnit(ctx: IngestContext): Promise<void> {
+  const id = ctx.ingestId;
+  const unpaired = await firstRow(
+    ctx,
+    `SELECT coalesce(t.source, f.source), t.source IS NULL FROM
+       (SELECT * FROM qa_tasks WHERE ingest_id = ${id}) t
+       FULL JOIN _qa_files f USING (recipe, params, seed, step, task)
+     WHERE t.source IS NULL OR f.source IS NULL ORDER BY 1 LIMIT 1`,
+  );
+  if (unpaired) {
+    const source = String(unpaired[0]);
+    const missing = unpaired[1] ? 'metrics.json' : 'predictions.jsonl';
+    throw new MlduckError(`layout does not match: no <task>-${missing} beside this file`, {
+      file: source,
+      hint: 'every task of a checkpoint has both <task>-metrics.json and <task>-predictions.jsonl',
+    });
+  }
+  const hashes = await firstRow(
+    ctx,
+    `SELECT f.source, h.first_line, h.task_hash, h.model_hash, t.task_hash, t.model_hash
+     FROM _qa_line_hashes h JOIN _qa_files f USING (file_id)
+     JOIN (SELECT * FROM qa_tasks WHERE ingest_id = ${id}) t USING (recipe, params, seed, step, task)
+     WHERE h.task_hash IS DISTINCT FROM t.task_hash OR h.model_hash IS DISTINCT FROM t.model_hash
+     ORDER BY 1, 2 LIMIT 1`,
+  );
+  if (hashes) {
+    throw new MlduckError(
+      `predictions line has task_hash ${hashes[2]} / model_hash ${hashes[3]}, but its metrics.json says ${hashes[4]} / ${hashes[5]}`,
+      {
+        file: String(hashes[0]),
+        line: Number(hashes[1]),
+        hint: 'the two files come from different evaluations',
+      },
+    );
+  }
+  const repeated = await firstRow(
+    ctx,
+    `SELECT f.source, max(i.line), i.doc_id FROM qa_instances i
+     JOIN _qa_files f USING (recipe, params, seed, step, task)
+     WHERE i.ingest_id = ${id} GROUP BY f.source, i.doc_id HAVING count(*) > 1 ORDER BY 1, 2 LIMIT 1`,
+  );
+  if (repeated) {
+    throw new MlduckError(`predictions line repeats doc_id ${repeated[2]} of an earlier line`, {
+      file: String(repeated[0]),
+      line: Number(repeated[1]),
+    });
+  }
+  const counts = await ctx.conn.runAndReadAll(
+    `SELECT t.source, t.num_instances, count(i.doc_id) FROM (SELECT * FROM qa_tasks WHERE ingest_id = ${id}) t
+     LEFT JOIN (SELECT * FROM qa_instances WHERE ingest_id = ${id}) i USING (recipe, params, seed, step, task)
+     GROUP BY ALL HAVING t.num_instances IS DISTINCT FROM count(i.doc_id) ORDER BY 1`,
+  );
+  for (const [source, said, found] of counts.getRows()) {
+    ctx.warn(`${source}: num_instances is ${said} but the predictions hold ${found} questions`);
+  }
+  // The same checkpoint task read from another path (the tree and then its tarball): the newest wins.
+  const older = await ctx.conn.runAndReadAll(
+    `SELECT DISTINCT o.ingest_id FROM qa_tasks o JOIN (SELECT * FROM qa_tasks WHERE ingest_id = ${id}) n
+       USING (recipe, params, seed, step, task) WHERE o.ingest_id <> ${id} ORDER BY 1`,
+  );
+  const olderIds = older.getRows().map((r) => Number(r[0]));
+  if (olderIds.length > 0) {
+    const keys = `(SELECT recipe, params, seed, step, task FROM qa_tasks WHERE ingest_id = ${id})`;
+    let replaced = 0;
+    for (const table of ['qa_choices', 'qa_instances', 'qa_tasks']) {
+      const result = await ctx.conn.run(
+        `DELETE FROM ${table} WHERE ingest_id IN (${olderIds.join(', ')})
+           AND (recipe, params, seed, step, task) IN ${keys}`,
+      );
+      if (table === 'qa_tasks') replaced = Number(result.rowsChanged);
+    }
+    ctx.warn(
+      `replaced ${replaced} task(s) of the same checkpoints ingested before (ingest ${olderIds.join(', ')})`,
+    );
+  }
+}
+
+/** Ingests every unit; stops at the first failure (earlier units stay ingested). */
+export async function ingestQa(
+  wh: Warehouse,
+  paths: readonly string[],
+  options: QaIngestOptions = {},
+): Promise<IngestReport[]> {
+  const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+  const reports: IngestReport[] = [];
+  for (const unit of expandQaPaths(paths)) {
+    const content = unit.kind === 'checkpoint' ? await checkpointContent(unit.path) : undefined;
+    const report = await wh.ingest(INGEST_KIND, unit.path, (ctx) => ingestUnit(ctx, unit, batchBytes), {
+      force: options.force ?? false,
+      options: { layout: unit.kind },
+      ...(content ? { content } : {}),
+    });
+    options.onReport?.(report);
+    reports.push(report);
+  }
+  return reports;
+}

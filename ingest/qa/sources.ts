@@ -1,0 +1,167 @@
+/**
+ * Reads OLMES task files where they live — a checkpoint directory, a per-checkpoint `step-<N>.tar.gz`,
+ * a per-recipe tarball whose members are those tarballs, or any tarball of an extracted tree — and hands
+ * each one to a handler as it streams past. Tarballs are read with tar-stream through zlib, entry by
+ * entry, nested tarballs included: nothing is extracted to disk and no tarball is held in memory.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join, posix } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import * as tar from 'tar-stream';
+import { MlduckError } from '../../src/errors.ts';
+import { isTaskFileName, parseTaskFilePath, type TaskFileRef } from './layout.ts';
+
+/** A node stream or a tar-stream entry: both iterate over Buffers and can be destroyed. */
+type ByteSource = AsyncIterable<Buffer> & { destroy(error?: Error): unknown };
+
+export interface TaskFileHandler {
+  metrics(ref: TaskFileRef, source: string, text: string): Promise<void>;
+  predictions(ref: TaskFileRef, source: string, bytes: AsyncIterable<Buffer>): Promise<void>;
+  /** A member or file that is not an OLMES task file (README, requests.jsonl, …). */
+  ignored(source: string): void;
+}
+
+const TARBALL_RE = /\.(tar\.gz|tgz|tar)$/i;
+const GZIP_RE = /\.(gz|tgz)$/i;
+const CHECKPOINT_TARBALL_RE = /(?:^|\/)step-(\d+)\.(?:tar\.gz|tgz|tar)$/i;
+const READ_CHUNK = 1 << 20;
+
+export function isTarballName(name: string): boolean {
+  return TARBALL_RE.test(name);
+}
+
+/** Collects a stream's bytes as text (metrics.json files are small). */
+async function readText(stream: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function archiveError(source: string, error: unknown): Error {
+  if (error instanceof MlduckError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const truncated = /unexpected end|premature close|truncated|unexpected eof/i.test(message);
+  return new MlduckError(
+    truncated
+      ? `the archive is truncated (${message}); nothing of it was ingested`
+      : `cannot read the archive: ${message}`,
+    {
+      file: source,
+      hint: 'download the tarball again; `gzip -t` / `tar -tzf` show the damage',
+      cause: error,
+    },
+  );
+}
+
+/**
+ * Walks one tarball stream. `base` is the directory the tarball sits in (on disk, or inside its parent
+ * tarball), against which member paths are read as the OLMES layout; `source` names it in errors and
+ * in qa_tasks.source (parent!member!member).
+ */
+async function walkTarball(
+  bytes: ByteSource,
+  gzipped: boolean,
+  base: string,
+  source: string,
+  expectedStep: number | null,
+  handler: TaskFileHandler,
+): Promise<void> {
+  const extract = tar.extract();
+  let feedError: unknown = null;
+  const feeding = (
+    gzipped ? pipeline(bytes, createGunzip({ chunkSize: READ_CHUNK }), extract) : pipeline(bytes, extract)
+  ).catch((error: unknown) => {
+    feedError = error;
+    extract.destroy(error instanceof Error ? error : new Error(String(error)));
+  });
+  try {
+    for await (const tarEntry of extract) {
+      const entry = tarEntry as unknown as ByteSource & { header: tar.Header; resume(): void };
+      const { name, type } = entry.header;
+      const member = `${source}!${name}`;
+      if (type !== 'file' && type !== 'contiguous-file') {
+        entry.resume();
+        continue;
+      }
+      if (isTarballName(name)) {
+        const step = CHECKPOINT_TARBALL_RE.exec(name);
+        await walkTarball(
+          entry,
+          GZIP_RE.test(name),
+          posix.dirname(posix.join(base, name)),
+          member,
+          step ? Number(step[1]) : null,
+          handler,
+        );
+        continue;
+      }
+      if (!isTaskFileName(posix.basename(name))) {
+        handler.ignored(member);
+        entry.resume();
+        continue;
+      }
+      const ref = parseTaskFilePath(posix.join(base, name), member);
+      if (expectedStep !== null && ref.step !== expectedStep) {
+        throw new MlduckError(
+          `layout does not match: member ${name} is step ${ref.step} inside the tarball of step ${expectedStep}`,
+          {
+            file: member,
+            hint: 'a step-<N>.tar.gz holds step-<N>/<task>-metrics.json and -predictions.jsonl',
+          },
+        );
+      }
+      if (ref.kind === 'metrics') await handler.metrics(ref, member, await readText(entry));
+      else await handler.predictions(ref, member, entry);
+    }
+    await feeding;
+  } catch (error) {
+    extract.destroy();
+    bytes.destroy();
+    await feeding;
+    throw archiveError(source, error instanceof MlduckError ? error : (feedError ?? error));
+  }
+  if (feedError) throw archiveError(source, feedError);
+}
+
+/** Reads a tarball file (`absolutePath`, recorded as `source`). */
+export async function readTarball(
+  absolutePath: string,
+  source: string,
+  handler: TaskFileHandler,
+): Promise<void> {
+  const name = basename(absolutePath);
+  const step = CHECKPOINT_TARBALL_RE.exec(name);
+  await walkTarball(
+    createReadStream(absolutePath, { highWaterMark: READ_CHUNK }),
+    GZIP_RE.test(name),
+    dirname(absolutePath).split(/[\\/]/).join('/'),
+    source,
+    step ? Number(step[1]) : null,
+    handler,
+  );
+}
+
+/** The OLMES task files of a checkpoint directory, sorted by name. */
+export async function checkpointFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && isTaskFileName(e.name))
+    .map((e) => e.name)
+    .sort();
+}
+
+/** Reads a `step-<N>/` directory; `source(name)` names a file of it for errors and qa_tasks.source. */
+export async function readCheckpointDir(
+  dir: string,
+  source: (fileName: string) => string,
+  handler: TaskFileHandler,
+): Promise<void> {
+  for (const name of await checkpointFiles(dir)) {
+    const path = join(dir, name);
+    const ref = parseTaskFilePath(path, source(name));
+    if (ref.kind === 'metrics') await handler.metrics(ref, source(name), await readFile(path, 'utf8'));
+    else await handler.predictions(ref, source(name), createReadStream(path, { highWaterMark: READ_CHUNK }));
+  }
+}
