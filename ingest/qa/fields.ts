@@ -157,6 +157,33 @@ export function lineProblemSql(): string {
   return `CASE ${whens.join('\n      ')} END`;
 }
 
+/**
+ * One cheap condition that is true for every line `lineProblemSql` would name (a single lambda over the
+ * choices), so the detailed CASE runs only on the lines that have a problem.
+ */
+export function lineSuspectSql(): string {
+  const top = [
+    'p.r IS NULL',
+    'p.r.doc_id IS NULL',
+    isInteger('p.r.doc_id'),
+    'p.r.label IS NULL',
+    isInteger('p.r.label'),
+    outOfInt32('p.r.label'),
+    ...INSTANCE_METRICS.filter((m) => m.type === 'int').flatMap((s) => [
+      isInteger(`p.r.metrics.${s.name}`),
+      outOfInt32(`p.r.metrics.${s.name}`),
+    ]),
+    'p.r.model_output IS NULL',
+    'len(p.r.model_output) = 0',
+  ];
+  const perChoice = ['c IS NULL'];
+  for (const s of CHOICE_FIELDS) {
+    if (s.required) perChoice.push(`c.${s.name} IS NULL`);
+    if (s.type === 'int') perChoice.push(isInteger(`c.${s.name}`), outOfInt32(`c.${s.name}`));
+  }
+  return `(${top.join(' OR ')} OR list_bool_or(list_transform(p.r.model_output, c -> ${perChoice.join(' OR ')})))`;
+}
+
 /** Column definitions of the typed instance metrics and choice fields (for docs and tests). */
 export function columnType(spec: FieldSpec): string {
   return sqlType(spec.type);

@@ -131,10 +131,20 @@ async function ingestUnit(ctx: IngestContext, unit: QaUnit, batchBytes: number):
       ignored++;
     },
   };
-  if (unit.kind === 'tarball') await readTarball(ctx.absolutePath, ctx.path, handler);
-  else
-    await readCheckpointDir(ctx.absolutePath, (name) => recordedPath(join(ctx.absolutePath, name)), handler);
-  await predictions.flush();
+  try {
+    if (unit.kind === 'tarball') await readTarball(ctx.absolutePath, ctx.path, handler);
+    else
+      await readCheckpointDir(
+        ctx.absolutePath,
+        (name) => recordedPath(join(ctx.absolutePath, name)),
+        handler,
+      );
+    await predictions.flush();
+  } catch (error) {
+    // The batch still running in DuckDB holds earlier lines: its error (if any) is the first problem.
+    await predictions.settle();
+    throw error;
+  }
   await tasks.insert(ctx.ingestId);
   if (ignored > 0)
     ctx.warn(`${ignored} member(s) that are not <task>-metrics.json / -predictions.jsonl were skipped`);

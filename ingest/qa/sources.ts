@@ -39,6 +39,21 @@ async function readText(stream: AsyncIterable<Buffer>): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** An error thrown by the handler (DuckDB, a bad line): passed through, never reported as a damaged archive. */
+class HandlerFailure extends Error {
+  constructor(readonly original: unknown) {
+    super('handler failed');
+  }
+}
+
+async function handled(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    throw error instanceof HandlerFailure ? error : new HandlerFailure(error);
+  }
+}
+
 function archiveError(source: string, error: unknown): Error {
   if (error instanceof MlduckError) return error;
   const message = error instanceof Error ? error.message : String(error);
@@ -112,14 +127,17 @@ async function walkTarball(
           },
         );
       }
-      if (ref.kind === 'metrics') await handler.metrics(ref, member, await readText(entry));
-      else await handler.predictions(ref, member, entry);
+      if (ref.kind === 'metrics') {
+        const text = await readText(entry);
+        await handled(() => handler.metrics(ref, member, text));
+      } else await handled(() => handler.predictions(ref, member, entry));
     }
     await feeding;
   } catch (error) {
     extract.destroy();
     bytes.destroy();
     await feeding;
+    if (error instanceof HandlerFailure) throw error;
     throw archiveError(source, error instanceof MlduckError ? error : (feedError ?? error));
   }
   if (feedError) throw archiveError(source, feedError);
@@ -133,14 +151,24 @@ export async function readTarball(
 ): Promise<void> {
   const name = basename(absolutePath);
   const step = CHECKPOINT_TARBALL_RE.exec(name);
-  await walkTarball(
-    createReadStream(absolutePath, { highWaterMark: READ_CHUNK }),
-    GZIP_RE.test(name),
-    dirname(absolutePath).split(/[\\/]/).join('/'),
-    source,
-    step ? Number(step[1]) : null,
-    handler,
+  await unwrapHandlerFailure(() =>
+    walkTarball(
+      createReadStream(absolutePath, { highWaterMark: READ_CHUNK }),
+      GZIP_RE.test(name),
+      dirname(absolutePath).split(/[\\/]/).join('/'),
+      source,
+      step ? Number(step[1]) : null,
+      handler,
+    ),
   );
+}
+
+async function unwrapHandlerFailure(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    throw error instanceof HandlerFailure ? error.original : error;
+  }
 }
 
 /** The OLMES task files of a checkpoint directory, sorted by name. */
