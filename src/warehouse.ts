@@ -74,6 +74,41 @@ export interface IngestReport {
   message?: string;
 }
 
+/**
+ * One `ingest_log` row written by a caller that does its own reading and writing (a scan of a folder, a
+ * conversion), i.e. whose ingest is not one function over one file (see `Warehouse.recordIngest`).
+ */
+export interface IngestRecord {
+  /** From `Warehouse.nextIngestId()`; the rows the caller wrote carry it. */
+  ingestId: number;
+  kind: string;
+  /** The path as recorded (see `recordedPath`). */
+  path: string;
+  sha256: string;
+  bytes: number;
+  /** Rows written per table, recorded as given. */
+  rows: Record<string, number>;
+  warnings?: readonly string[];
+  /** Recorded in `ingest_log.options` as JSON. */
+  options?: Record<string, unknown>;
+  /** When the ingest started (default: now). */
+  startedAt?: Date;
+  /** 'ok' (default) or 'failed' with `error`. */
+  status?: 'ok' | 'failed';
+  error?: string | null;
+  /**
+   * Earlier ingests whose rows this one replaced (the caller already deleted them): their log rows that
+   * are still `ok` become `replaced`, with `replaced_by` = this ingest.
+   */
+  replaces?: readonly number[];
+}
+
+/** An earlier successful ingest of one kind and path. */
+export interface PreviousIngest {
+  ingestId: number;
+  sha256: string;
+}
+
 const LOCK_PATTERN = /Could not set lock on file "([^"]+)": Conflicting lock is held in (.*?) \(PID (\d+)\)/;
 
 /** Turns DuckDB's open errors into one actionable line. */
@@ -466,22 +501,18 @@ export class Warehouse {
       replaced: [],
     };
 
-    const previous = await this.all<{ ingest_id: bigint; sha256: string }>(
-      "SELECT ingest_id, sha256 FROM ingest_log WHERE kind = $1 AND path = $2 AND status = 'ok' ORDER BY ingest_id",
-      [kind, path],
-    );
+    const previous = await this.previousIngests(kind, path);
     const same = previous.find((p) => p.sha256 === sha256);
     if (same && !options.force) {
       report.status = 'skipped';
-      report.ingestId = Number(same.ingest_id);
-      report.message = `unchanged since ingest ${same.ingest_id}`;
+      report.ingestId = same.ingestId;
+      report.message = `unchanged since ingest ${same.ingestId}`;
       return report;
     }
 
-    const ingestId = Number(await this.scalar<bigint>("SELECT nextval('ingest_id_seq')"));
+    const ingestId = await this.nextIngestId();
     report.ingestId = ingestId;
     const startedAt = new Date();
-    const optionsJson = JSON.stringify(options.options ?? {});
     const ctx: IngestContext = {
       ingestId,
       kind,
@@ -497,16 +528,12 @@ export class Warehouse {
     try {
       await this.transaction(async (conn) => {
         const tables = await this.ingestedTables();
-        const oldIds = previous.map((p) => Number(p.ingest_id));
+        const oldIds = previous.map((p) => p.ingestId);
         if (oldIds.length > 0) {
           const idList = oldIds.join(', ');
           for (const table of tables) {
             await conn.run(`DELETE FROM ${sqlIdent(table)} WHERE ingest_id IN (${idList})`);
           }
-          await conn.run(
-            `UPDATE ingest_log SET status = 'replaced', replaced_by = $1 WHERE ingest_id IN (${idList})`,
-            [ingestId],
-          );
           report.replaced = oldIds;
         }
         await fn(ctx);
@@ -517,7 +544,7 @@ export class Warehouse {
           );
           if (count && count > 0n) report.rows[table] = Number(count);
         }
-        await this.writeLog(report, startedAt, optionsJson, null);
+        await this.recordIngest(logRecord(report, startedAt, options.options));
       });
     } catch (error) {
       report.status = 'failed';
@@ -525,38 +552,87 @@ export class Warehouse {
       report.rows = {};
       report.replaced = [];
       // The failure itself is recorded; the data transaction is already rolled back.
-      await this.transaction(() => this.writeLog(report, startedAt, optionsJson, report.message ?? null));
+      await this.recordIngest(logRecord(report, startedAt, options.options));
       throw error;
     }
     return report;
   }
 
-  private async writeLog(
-    report: IngestReport,
-    startedAt: Date,
-    optionsJson: string,
-    error: string | null,
-  ): Promise<void> {
-    await this.conn.run(
-      `INSERT INTO ingest_log (ingest_id, kind, path, sha256, bytes, status, rows_written, warnings, error, options,
-         started_at, finished_at, mlduck_version, replaced_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::JSON, $8::JSON, $9, $10::JSON, $11::TIMESTAMPTZ, now(), $12, NULL)`,
-      [
-        report.ingestId ?? 0,
-        report.kind,
-        report.path,
-        report.sha256,
-        report.bytes,
-        report.status,
-        JSON.stringify(report.rows),
-        JSON.stringify(report.warnings),
-        error,
-        optionsJson,
-        startedAt.toISOString(),
-        MLDUCK_VERSION,
-      ],
-    );
+  /** A new ingest id, for callers that write their rows themselves and then call `recordIngest`. */
+  async nextIngestId(): Promise<number> {
+    return Number(await this.scalar<bigint>("SELECT nextval('ingest_id_seq')"));
   }
+
+  /** The successful ingests of `kind` at `path` whose rows are still present, oldest first. */
+  async previousIngests(kind: string, path: string): Promise<PreviousIngest[]> {
+    const rows = await this.all<{ ingest_id: bigint; sha256: string }>(
+      "SELECT ingest_id, sha256 FROM ingest_log WHERE kind = $1 AND path = $2 AND status = 'ok' ORDER BY ingest_id",
+      [kind, path],
+    );
+    return rows.map((r) => ({ ingestId: Number(r.ingest_id), sha256: r.sha256 }));
+  }
+
+  /**
+   * Writes the `ingest_log` row of an ingest whose rows the caller wrote itself (a folder scan, a
+   * conversion), and marks the ingests it `replaces` as replaced. Inside an open transaction it joins it
+   * (so the log row lands with the data or not at all); otherwise it runs in its own.
+   */
+  async recordIngest(record: IngestRecord): Promise<void> {
+    this.assertWritable('recording an ingest');
+    const write = async (): Promise<void> => {
+      const replaces = record.replaces ?? [];
+      if (replaces.length > 0) {
+        await this.conn.run(
+          `UPDATE ingest_log SET status = 'replaced', replaced_by = $1
+           WHERE ingest_id IN (${replaces.map((id) => Number(id)).join(', ')}) AND status = 'ok'`,
+          [record.ingestId],
+        );
+      }
+      await this.conn.run(
+        `INSERT INTO ingest_log (ingest_id, kind, path, sha256, bytes, status, rows_written, warnings, error, options,
+           started_at, finished_at, mlduck_version, replaced_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::JSON, $8::JSON, $9, $10::JSON, $11::TIMESTAMPTZ, now(), $12, NULL)`,
+        [
+          record.ingestId,
+          record.kind,
+          record.path,
+          record.sha256,
+          record.bytes,
+          record.status ?? 'ok',
+          JSON.stringify(record.rows),
+          JSON.stringify(record.warnings ?? []),
+          record.error ?? null,
+          JSON.stringify(record.options ?? {}),
+          (record.startedAt ?? new Date()).toISOString(),
+          MLDUCK_VERSION,
+        ],
+      );
+    };
+    if (this.inTransaction) await write();
+    else await this.transaction(write);
+  }
+}
+
+/** The log row of an `ingest()` report. */
+function logRecord(
+  report: IngestReport,
+  startedAt: Date,
+  options: Record<string, unknown> | undefined,
+): IngestRecord {
+  return {
+    ingestId: report.ingestId ?? 0,
+    kind: report.kind,
+    path: report.path,
+    sha256: report.sha256,
+    bytes: report.bytes,
+    rows: report.rows,
+    warnings: report.warnings,
+    options: options ?? {},
+    startedAt,
+    status: report.status === 'failed' ? 'failed' : 'ok',
+    error: report.status === 'failed' ? (report.message ?? null) : null,
+    replaces: report.replaced,
+  };
 }
 
 /** The warehouse path from a flag, then `MLDUCK_DB`, then the default. */

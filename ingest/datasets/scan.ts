@@ -9,7 +9,6 @@ import { type Dirent, existsSync, readdirSync, readFileSync, statSync } from 'no
 import { basename, join, resolve, sep } from 'node:path';
 import { errorMessage, MlduckError } from '../../src/errors.ts';
 import { appendRows } from '../../src/load.ts';
-import { MLDUCK_VERSION } from '../../src/version.ts';
 import {
   type IngestReport,
   recordedPath,
@@ -269,15 +268,11 @@ export async function scanDatasets(
     .update(files.map((f) => `${f.rel.join('/')}\t${f.bytes}\t${f.mtime.getTime()}`).join('\n'))
     .digest('hex');
   const totalBytes = files.reduce((a, f) => a + f.bytes, 0);
-  const last = await wh.all<{ ingest_id: bigint; sha256: string }>(
-    "SELECT ingest_id, sha256 FROM ingest_log WHERE kind = $1 AND path = $2 AND status = 'ok' ORDER BY ingest_id DESC LIMIT 1",
-    [SCAN_KIND, rootRecorded],
-  );
-  const lastScan = last[0];
+  const lastScan = (await wh.previousIngests(SCAN_KIND, rootRecorded)).at(-1);
   const ownedByLast =
     lastScan !== undefined &&
     [...previous.values(), ...previousManifests, ...previousStats].every(
-      (r) => r.ingest_id === lastScan.ingest_id,
+      (r) => Number(r.ingest_id) === lastScan.ingestId,
     );
   if (!options.force && lastScan && lastScan.sha256 === fingerprint && ownedByLast && previous.size > 0) {
     summary.files = [...previous.values()].filter((r) => r.status !== 'vanished').length;
@@ -288,13 +283,13 @@ export async function scanDatasets(
         kind: SCAN_KIND,
         path: rootRecorded,
         status: 'skipped',
-        ingestId: Number(lastScan.ingest_id),
+        ingestId: lastScan.ingestId,
         sha256: fingerprint,
         bytes: totalBytes,
         rows: {},
         warnings: [],
         replaced: [],
-        message: `unchanged since scan ${lastScan.ingest_id}`,
+        message: `unchanged since scan ${lastScan.ingestId}`,
       },
     };
   }
@@ -638,7 +633,7 @@ export async function scanDatasets(
   for (const w of [...summary.problems, ...summary.drift, ...summary.conflicts])
     warnings.push(`${w.path}: ${w.message}`);
 
-  const ingestId = Number(await wh.scalar<bigint>("SELECT nextval('ingest_id_seq')"));
+  const ingestId = await wh.nextIngestId();
   const startedAt = now;
   const oldIds = new Set<number>(
     [...previous.values(), ...previousManifests, ...previousStats].map((r) => Number(r.ingest_id)),
@@ -687,36 +682,25 @@ export async function scanDatasets(
           + (SELECT count(*) FROM datasets_category_stats WHERE ingest_id = $1)`,
         [id],
       );
-      if (Number(left) === 0) {
-        await conn.run(
-          "UPDATE ingest_log SET status = 'replaced', replaced_by = $1 WHERE ingest_id = $2 AND status = 'ok'",
-          [ingestId, id],
-        );
-        replaced.push(id);
-      }
+      if (Number(left) === 0) replaced.push(id);
     }
-    const rowsWritten = {
-      datasets: rows.length,
-      datasets_manifests: manifestRows.length,
-      datasets_category_stats: statsRows.length,
-    };
-    await conn.run(
-      `INSERT INTO ingest_log (ingest_id, kind, path, sha256, bytes, status, rows_written, warnings, error, options,
-         started_at, finished_at, mlduck_version, replaced_by)
-       VALUES ($1, $2, $3, $4, $5, 'ok', $6::JSON, $7::JSON, NULL, $8::JSON, $9::TIMESTAMPTZ, now(), $10, NULL)`,
-      [
-        ingestId,
-        SCAN_KIND,
-        rootRecorded,
-        fingerprint,
-        totalBytes,
-        JSON.stringify(rowsWritten),
-        JSON.stringify(warnings),
-        JSON.stringify({ force: options.force ?? false }),
-        startedAt.toISOString(),
-        MLDUCK_VERSION,
-      ],
-    );
+    // The log row records every table, even those the scan left empty.
+    await wh.recordIngest({
+      ingestId,
+      kind: SCAN_KIND,
+      path: rootRecorded,
+      sha256: fingerprint,
+      bytes: totalBytes,
+      rows: {
+        datasets: rows.length,
+        datasets_manifests: manifestRows.length,
+        datasets_category_stats: statsRows.length,
+      },
+      warnings,
+      options: { force: options.force ?? false },
+      startedAt,
+      replaces: replaced,
+    });
   });
   return {
     summary,
