@@ -1,6 +1,6 @@
 /**
  * History: the wide v0 Parquet is unpivoted in SQL; every other generation is first turned into one JSON
- * history row per logged step (`run_id, step, ts, runtime, metrics, extra`) and exploded with json_each.
+ * history row per logged step (`run_id, step, ts, runtime, metrics, extra`) and exploded by unnesting its `metrics` MAP(VARCHAR, JSON).
  * Numbers (and numeric strings, NaN/Inf) go to wandb_history, anything else to wandb_history_objects.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -72,10 +72,17 @@ export function jsonToMapSql(json: string): string {
   return `CASE WHEN json_type(${json}) = 'OBJECT' THEN json_transform(${json}, '"${METRIC_MAP}"') END`;
 }
 
+/** Prefix of the raw JSON that a non-numeric value carries in `special` while it passes through wandb_history. */
+const OBJECT_MARK = 'json:';
+
 /**
  * Loads history rows from `source`: a SQL relation with columns `run_id` VARCHAR, `step` JSON, `ts` JSON,
- * `runtime` JSON, `metrics` and `extra` MAP(VARCHAR, JSON) (extra = other `_` keys, or NULL). The source is
- * read twice (numbers, then other values) instead of being materialised, so memory stays flat.
+ * `runtime` JSON, `metrics` and `extra` MAP(VARCHAR, JSON) (extra = other `_` keys, or NULL).
+ *
+ * The source is read (and its JSON parsed) once: every value goes into wandb_history, a non-numeric one with
+ * value NULL and its raw JSON in `special` behind OBJECT_MARK (numeric rows only ever have NaN/±Inf there),
+ * and those few rows are then moved to wandb_history_objects inside the same transaction. A second pass over
+ * the file (or a staging copy of 20 values per row) would cost more than the move, which scans two columns.
  */
 export async function loadJsonHistory(
   conn: DuckDBConnection,
@@ -83,17 +90,61 @@ export async function loadJsonHistory(
   source: string,
 ): Promise<void> {
   // Per-row conversions happen before the unnest (once per row, not once per value); d is typed once.
-  const long = `SELECT run_id, step, ts, runtime_s, e.key AS metric, e.value AS value, ${rawDoubleSql('e.value')} AS d
-    FROM (SELECT run_id, TRY_CAST(step->>'$' AS DOUBLE)::BIGINT AS step, ${timestampSql('ts')} AS ts,
-            ${finiteSql(rawDoubleSql('runtime'))} AS runtime_s,
-            unnest(list_concat(COALESCE(map_entries(metrics), []), COALESCE(map_entries(extra), []))) AS e
-          FROM (${source}) WHERE run_id IS NOT NULL)
-    WHERE json_type(e.value) <> 'NULL'`;
   await conn.run(`INSERT INTO wandb_history
-    SELECT ${ingestId}, run_id, step, ts, runtime_s, metric, ${finiteSql('d')}, ${specialSql('d')}
-    FROM (${long}) WHERE d IS NOT NULL`);
+    SELECT ${ingestId}, run_id, step, ts, runtime_s, metric, ${finiteSql('d')},
+      CASE WHEN d IS NULL THEN '${OBJECT_MARK}' || value::VARCHAR ELSE ${specialSql('d')} END
+    FROM (SELECT run_id, step, ts, runtime_s, e.key AS metric, e.value AS value, ${jsonDoubleSql('e.value')} AS d
+      FROM (SELECT run_id, TRY_CAST(step->>'$' AS DOUBLE)::BIGINT AS step, ${timestampSql('ts')} AS ts,
+              ${finiteSql(rawDoubleSql('runtime'))} AS runtime_s,
+              unnest(list_concat(COALESCE(map_entries(metrics), []), COALESCE(map_entries(extra), []))) AS e
+            FROM (${source}) WHERE run_id IS NOT NULL)
+      WHERE json_type(e.value) <> 'NULL')`);
+  const moved = `ingest_id = ${ingestId} AND value IS NULL AND starts_with(special, '${OBJECT_MARK}')`;
   await conn.run(`INSERT INTO wandb_history_objects
-    SELECT ${ingestId}, run_id, step, ts, runtime_s, metric, value FROM (${long}) WHERE d IS NULL`);
+    SELECT ingest_id, run_id, step, timestamp, runtime_s, metric, substr(special, ${OBJECT_MARK.length + 1})::JSON
+    FROM wandb_history WHERE ${moved}`);
+  await conn.run(`DELETE FROM wandb_history WHERE ${moved}`);
+  await replaceEarlierHistory(conn, ingestId);
+}
+
+/**
+ * rawDoubleSql for a JSON value, cheaper on numbers: a JSON number's text (NaN/Infinity tokens included) casts
+ * straight to DOUBLE; only a JSON string ("0.5", "nan") is unquoted first. true/false/null/objects/arrays → NULL.
+ */
+function jsonDoubleSql(v: string): string {
+  return `COALESCE(TRY_CAST((${v})::VARCHAR AS DOUBLE),
+    CASE WHEN starts_with((${v})::VARCHAR, '"') THEN TRY_CAST(${v}->>'$' AS DOUBLE) END)`;
+}
+
+/**
+ * Loads DuckDB Parquet of v3 history rows whose `metrics` DuckDB typed as MAP(VARCHAR, <number>): the map is
+ * unnested directly (no JSON round trip); the other columns are typed like the JSON path types them.
+ */
+export async function loadNumericMapHistory(
+  conn: DuckDBConnection,
+  ingestId: number,
+  file: string,
+  columns: readonly ParquetColumn[],
+): Promise<void> {
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const step = byName.get('step');
+  const stepSql = !step
+    ? 'NULL::BIGINT'
+    : NUMERIC_TYPES.test(step.type)
+      ? 'TRY_CAST(step AS DOUBLE)::BIGINT'
+      : `TRY_CAST(to_json(step)->>'$' AS DOUBLE)::BIGINT`;
+  const runtime = byName.get('runtime');
+  const runtimeSql = !runtime
+    ? 'NULL::DOUBLE'
+    : NUMERIC_TYPES.test(runtime.type)
+      ? finiteSql('TRY_CAST(runtime AS DOUBLE)')
+      : finiteSql(rawDoubleSql('to_json(runtime)'));
+  await conn.run(`INSERT INTO wandb_history
+    SELECT ${ingestId}, run_id, step, ts, runtime_s, e.key, ${finiteSql('e.value::DOUBLE')}, ${specialSql('e.value::DOUBLE')}
+    FROM (SELECT run_id::VARCHAR AS run_id, ${stepSql} AS step, ${wideTimestampSql(byName.get('timestamp'))} AS ts,
+            ${runtimeSql} AS runtime_s, unnest(map_entries(metrics)) AS e
+          FROM read_parquet(${sqlString(file)}) WHERE run_id IS NOT NULL)
+    WHERE e.value IS NOT NULL`);
   await replaceEarlierHistory(conn, ingestId);
 }
 
@@ -109,10 +160,30 @@ async function insertLongJson(conn: DuckDBConnection, ingestId: number, table: s
 
 /** A later export of a run replaces its earlier history: delete other ingests' rows of the runs just written. */
 async function replaceEarlierHistory(conn: DuckDBConnection, ingestId: number): Promise<void> {
+  // Nothing to replace when no other ingest has history (a first or only history file): skip the scans.
+  const others =
+    await conn.runAndReadAll(`SELECT EXISTS (SELECT 1 FROM wandb_history WHERE ingest_id <> ${ingestId})
+      OR EXISTS (SELECT 1 FROM wandb_history_objects WHERE ingest_id <> ${ingestId})`);
+  if (others.getRows()[0]?.[0] !== true) return;
   const runIds = `SELECT run_id FROM wandb_history WHERE ingest_id = ${ingestId}
     UNION SELECT run_id FROM wandb_history_objects WHERE ingest_id = ${ingestId}`;
   for (const table of ['wandb_history', 'wandb_history_objects']) {
     await conn.run(`DELETE FROM ${table} WHERE ingest_id <> ${ingestId} AND run_id IN (${runIds})`);
+  }
+}
+
+/**
+ * Runs `fn` with DuckDB's preserve_insertion_order off (restored after): the history inserts then append in
+ * parallel without keeping the source order, which no reader relies on (every view and query orders itself).
+ */
+export async function withRelaxedInsertionOrder<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  const current = await conn.runAndReadAll(`SELECT current_setting('preserve_insertion_order')`);
+  const previous = current.getRows()[0]?.[0] === false ? 'false' : 'true';
+  await conn.run('SET preserve_insertion_order = false');
+  try {
+    return await fn();
+  } finally {
+    await conn.run(`SET preserve_insertion_order = ${previous}`);
   }
 }
 

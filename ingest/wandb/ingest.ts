@@ -10,10 +10,12 @@ import { type IngestContext, type IngestReport, sqlString, type Warehouse } from
 import {
   jsonToMapSql,
   loadJsonHistory,
+  loadNumericMapHistory,
   loadWideHistory,
   METRIC_MAP,
   orphanRuns,
   type ParquetColumn,
+  withRelaxedInsertionOrder,
 } from './history.ts';
 import { RUN_COMPONENTS, type RunShape, stageRuns, writeStagedRuns } from './runs.ts';
 
@@ -225,6 +227,23 @@ async function ingestFile(ctx: IngestContext, detection: Detection): Promise<voi
     return;
   }
   await reportUnknownHistoryKeys(ctx, detection);
+  await withRelaxedInsertionOrder(conn, () => loadHistory(ctx, detection));
+  const orphans = await orphanRuns(conn, ctx.ingestId);
+  if (orphans.length > 0) {
+    const shown = orphans.slice(0, 5).join(', ');
+    ctx.warn(
+      `${orphans.length} history run(s) not in any runs file ingested so far (ingested anyway): ${shown}${orphans.length > 5 ? ', …' : ''}`,
+    );
+  }
+}
+
+/** MAP(VARCHAR, <number>): DuckDB's inference of v3 `metrics` objects with many distinct keys. */
+const NUMERIC_MAP =
+  /^MAP\(VARCHAR, (DOUBLE|FLOAT|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|DECIMAL\(\d+,\d+\))\)$/;
+
+async function loadHistory(ctx: IngestContext, detection: Detection): Promise<void> {
+  const f = sqlString(ctx.absolutePath);
+  const conn = ctx.conn;
   switch (detection.format) {
     case 'v0_history_parquet':
       await loadWideHistory(conn, ctx.ingestId, ctx.absolutePath, detection.parquetColumns ?? []);
@@ -236,23 +255,24 @@ async function ingestFile(ctx: IngestContext, detection: Detection): Promise<voi
       const extraType = typeOf('extra');
       const extraIsMap = extraType.startsWith('MAP(');
       const extraUsable = extraType === '' || extraType === 'JSON' || extraType === 'VARCHAR' || extraIsMap;
+      // The extra `_` keys of the rows that have any, through the JSON path.
+      const j = (c: string) => (typeOf(c) === '' ? 'NULL::JSON' : `to_json("${c}")`);
+      const extraRows = `SELECT run_id::VARCHAR AS run_id, ${j('step')} AS step, ${j('timestamp')} AS ts, ${j('runtime')} AS runtime,
+               NULL::${METRIC_MAP} AS metrics, extra::${METRIC_MAP} AS extra
+             FROM read_parquet(${f}) WHERE cardinality(extra) > 0`;
+      if (NUMERIC_MAP.test(typeOf('metrics')) && (extraType === '' || extraIsMap)) {
+        // metrics as MAP(VARCHAR, DOUBLE) (DuckDB's inference when rows log many distinct keys): unnest it.
+        await loadNumericMapHistory(conn, ctx.ingestId, ctx.absolutePath, cols);
+        if (extraIsMap) await loadJsonHistory(conn, ctx.ingestId, extraRows);
+        break;
+      }
       if (typeOf('metrics').startsWith('STRUCT(') && extraUsable) {
         const keep = ['run_id', 'step', 'timestamp', 'runtime'].filter((c) => typeOf(c) !== '');
         const relation = `(SELECT ${keep.map((c) => `"${c}"`).join(', ')}, metrics.* FROM read_parquet(${f}))`;
         const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
         const relCols = described.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
         await loadWideHistory(conn, ctx.ingestId, relation, relCols);
-        if (extraIsMap) {
-          // The other `_` keys of the rows that have any, through the JSON path.
-          const j = (c: string) => (typeOf(c) === '' ? 'NULL::JSON' : `to_json("${c}")`);
-          await loadJsonHistory(
-            conn,
-            ctx.ingestId,
-            `SELECT run_id::VARCHAR AS run_id, ${j('step')} AS step, ${j('timestamp')} AS ts, ${j('runtime')} AS runtime,
-               NULL::${METRIC_MAP} AS metrics, extra::${METRIC_MAP} AS extra
-             FROM read_parquet(${f}) WHERE cardinality(extra) > 0`,
-          );
-        }
+        if (extraIsMap) await loadJsonHistory(conn, ctx.ingestId, extraRows);
         break;
       }
       await loadJsonHistory(
@@ -290,13 +310,6 @@ async function ingestFile(ctx: IngestContext, detection: Detection): Promise<voi
       break;
     default:
       throw new MlduckError(`internal: unhandled W&B format ${detection.format}`, { kind: 'internal' });
-  }
-  const orphans = await orphanRuns(conn, ctx.ingestId);
-  if (orphans.length > 0) {
-    const shown = orphans.slice(0, 5).join(', ');
-    ctx.warn(
-      `${orphans.length} history run(s) not in any runs file ingested so far (ingested anyway): ${shown}${orphans.length > 5 ? ', …' : ''}`,
-    );
   }
 }
 

@@ -145,4 +145,44 @@ describe('ingestWandb: replacement, reporting, specials', () => {
     expect(fromJsonl.objects).toEqual([{ metric: 'note', v: '"x"' }]);
     expect(await content(parquet)).toEqual(fromJsonl);
   }, 30_000);
+
+  it('v3 history Parquet whose metrics DuckDB typed as MAP(VARCHAR, DOUBLE) loads like its JSONL', async () => {
+    const dir = tempDir();
+    const jsonl = join(dir, 'history.jsonl');
+    writeFileSync(
+      jsonl,
+      [
+        '{"run_id": "a", "step": 1, "timestamp": 1755581965.5, "runtime": 2, "metrics": {"loss": 1.5, "lr": NaN}, "extra": {"_custom": 3}}',
+        '{"run_id": "a", "step": 2, "timestamp": 1755581966.5, "runtime": 3, "metrics": {"loss": 1.25, "acc": -Infinity}, "extra": {}}',
+        '{"run_id": "b", "step": 0, "timestamp": 1755581967, "runtime": 0, "metrics": {"acc": 0.5}, "extra": {}}',
+      ].join('\n'),
+    );
+    const parquet = join(dir, 'history.parquet');
+    const scratch = await tempWarehouse();
+    // map_inference_threshold = 1: many distinct keys make DuckDB infer a MAP instead of a STRUCT.
+    await scratch.run(
+      `COPY (SELECT * FROM read_json('${jsonl}', map_inference_threshold = 1)) TO '${parquet}' (FORMAT parquet)`,
+    );
+    const described = await scratch.all(`DESCRIBE SELECT metrics FROM read_parquet('${parquet}')`);
+    expect(described[0]?.['column_type']).toBe('MAP(VARCHAR, DOUBLE)');
+    const content = async (file: string) => {
+      const wh = await tempWarehouse();
+      await ingestWandb(wh, [file]);
+      return wh.all(
+        'SELECT run_id, step, timestamp::VARCHAR ts, runtime_s, metric, value, special FROM wandb_history ORDER BY ALL',
+      );
+    };
+    const fromJsonl = await content(jsonl);
+    expect(fromJsonl).toHaveLength(6);
+    expect(fromJsonl).toContainEqual({
+      run_id: 'a',
+      step: 1n,
+      ts: '2025-08-19 05:39:25.5+00',
+      runtime_s: 2,
+      metric: 'lr',
+      value: null,
+      special: 'NaN',
+    });
+    expect(await content(parquet)).toEqual(fromJsonl);
+  }, 30_000);
 });
