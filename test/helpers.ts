@@ -54,6 +54,16 @@ export async function tempWarehouse(options: TempWarehouseOptions = {}): Promise
   return wh;
 }
 
+/**
+ * The path of a new, closed, already migrated warehouse file in a temporary folder (removed after the
+ * test): for `runCli(['--db', path, …])`, whose child process then skips the seconds of migrating.
+ */
+export async function migratedWarehouseFile(name = 'warehouse.duckdb'): Promise<string> {
+  const path = join(tempDir(), name);
+  copyFileSync(await migratedTemplate(), path);
+  return path;
+}
+
 let template: Promise<string> | undefined;
 
 /**

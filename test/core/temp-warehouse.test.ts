@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempWarehouse } from '../helpers.ts';
+import { migratedWarehouseFile, REPO_ROOT, runCli, tempWarehouse } from '../helpers.ts';
 
 const tableCount = "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main'";
 
@@ -34,5 +35,15 @@ describe('tempWarehouse', () => {
       Number(await copy.scalar<Date>(newest)),
     );
     expect(existsSync(fresh.path)).toBe(true);
+  });
+
+  it('hands the CLI a migrated file that it opens with nothing left to apply', async () => {
+    const db = await migratedWarehouseFile();
+    const status = await runCli(['--db', db, 'status']);
+    expect(status.code, status.stderr).toBe(0);
+    const migrations = await runCli(['--db', db, 'query', 'SELECT count(*) AS n FROM schema_migrations']);
+    expect(migrations.code, migrations.stderr).toBe(0);
+    const files = readdirSync(join(REPO_ROOT, 'sql')).filter((f) => f.endsWith('.sql')).length;
+    expect(migrations.stdout).toMatch(new RegExp(`\\b${files}\\b`));
   });
 });
