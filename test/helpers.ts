@@ -55,11 +55,10 @@ export async function tempWarehouse(options: TempWarehouseOptions = {}): Promise
 }
 
 /**
- * The path of a new, closed, already migrated warehouse file in a temporary folder (removed after the
- * test): for `runCli(['--db', path, …])`, whose child process then skips the seconds of migrating.
+ * The path of a new, closed, already migrated warehouse file (by default in a temporary folder removed
+ * after the test; an existing file at `path` is overwritten): for `runCli(['--db', path, …])`, whose child process then skips the seconds of migrating.
  */
-export async function migratedWarehouseFile(name = 'warehouse.duckdb'): Promise<string> {
-  const path = join(tempDir(), name);
+export async function migratedWarehouseFile(path = join(tempDir(), 'warehouse.duckdb')): Promise<string> {
   copyFileSync(await migratedTemplate(), path);
   return path;
 }

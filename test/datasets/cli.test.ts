@@ -1,13 +1,13 @@
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, tempDir } from '../helpers.ts';
+import { migratedWarehouseFile, REPO_ROOT, runCli, tempDir } from '../helpers.ts';
 
 describe('mlduck datasets (CLI)', () => {
   it('scan, list, show, manifest from a working folder with ./data', async () => {
     const cwd = tempDir();
     cpSync(join(REPO_ROOT, 'examples', 'data'), join(cwd, 'data'), { recursive: true });
-    const db = ['--db', join(cwd, 'w.duckdb')];
+    const db = ['--db', await migratedWarehouseFile(join(cwd, 'w.duckdb'))];
 
     const scan = await runCli([...db, 'datasets', 'scan'], { cwd });
     expect(scan.stderr).toBe('');

@@ -8,7 +8,7 @@ import {
   loadNativeModule,
   resolveTokenizer,
 } from '../../ingest/tokenize/tokenizer.ts';
-import { REPO_ROOT, runCli, tempDir } from '../helpers.ts';
+import { migratedWarehouseFile, REPO_ROOT, runCli, tempDir } from '../helpers.ts';
 
 const LLAMA = bundledLlama32TokenizerDir()!;
 const CORPUS = join(REPO_ROOT, 'examples', 'corpus');
@@ -16,7 +16,7 @@ const CORPUS = join(REPO_ROOT, 'examples', 'corpus');
 describe('mlduck tokenize (CLI)', () => {
   it('tokenizes, writes the manifest, registers tokenized_splits and the queryable views', async () => {
     const dir = tempDir();
-    const db = join(dir, 'w.duckdb');
+    const db = await migratedWarehouseFile(join(dir, 'w.duckdb'));
     const out = join(dir, 'out');
     const args = ['--db', db, 'tokenize', '--input', CORPUS, '--recursive', '--output', out];
     const opts = ['--tokenizer', LLAMA, '--max-seq-length', '128', '--workers', '2', '--shard-size', '0.5'];
