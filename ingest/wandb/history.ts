@@ -175,6 +175,7 @@ async function replaceEarlierHistory(conn: DuckDBConnection, ingestId: number): 
 /**
  * Runs `fn` with DuckDB's preserve_insertion_order off (restored after): the history inserts then append in
  * parallel without keeping the source order, which no reader relies on (every view and query orders itself).
+ * Call it outside a transaction: SET fails in an aborted one.
  */
 export async function withRelaxedInsertionOrder<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
   const current = await conn.runAndReadAll(`SELECT current_setting('preserve_insertion_order')`);

@@ -227,7 +227,7 @@ async function ingestFile(ctx: IngestContext, detection: Detection): Promise<voi
     return;
   }
   await reportUnknownHistoryKeys(ctx, detection);
-  await withRelaxedInsertionOrder(conn, () => loadHistory(ctx, detection));
+  await loadHistory(ctx, detection);
   const orphans = await orphanRuns(conn, ctx.ingestId);
   if (orphans.length > 0) {
     const shown = orphans.slice(0, 5).join(', ');
@@ -347,24 +347,31 @@ export async function ingestWandb(
   detected.sort((a, b) => Number(a.detection.kind === 'history') - Number(b.detection.kind === 'history'));
   const reports: IngestReport[] = [];
   for (const { file, detection } of detected) {
-    const report = await wh.ingest(
-      INGEST_KIND,
-      file,
-      async (ctx) => {
-        try {
-          await ingestFile(ctx, detection);
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          if (!/Invalid Input Error|IO Error|Malformed JSON|parquet/i.test(message)) throw err;
-          throw inputError(
-            err,
-            ctx.path,
-            detection.format.endsWith('parquet') ? 'not a readable Parquet file' : 'JSON that does not parse',
-          );
-        }
-      },
-      { force: options.force ?? false, options: { format: detection.format } },
-    );
+    const ingest = () =>
+      wh.ingest(
+        INGEST_KIND,
+        file,
+        async (ctx) => {
+          try {
+            await ingestFile(ctx, detection);
+          } catch (err) {
+            const message = err instanceof Error ? err.message : String(err);
+            if (!/Invalid Input Error|IO Error|Malformed JSON|parquet/i.test(message)) throw err;
+            throw inputError(
+              err,
+              ctx.path,
+              detection.format.endsWith('parquet')
+                ? 'not a readable Parquet file'
+                : 'JSON that does not parse',
+            );
+          }
+        },
+        { force: options.force ?? false, options: { format: detection.format } },
+      );
+    // History inserts need no source order (runs do: the last duplicate in the file wins). The setting is
+    // changed outside the ingest transaction, because an aborted transaction refuses SET.
+    const report =
+      detection.kind === 'history' ? await withRelaxedInsertionOrder(wh.conn, ingest) : await ingest();
     options.onReport?.(report);
     reports.push(report);
   }

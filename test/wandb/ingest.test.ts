@@ -185,4 +185,23 @@ describe('ingestWandb: replacement, reporting, specials', () => {
     });
     expect(await content(parquet)).toEqual(fromJsonl);
   }, 30_000);
+
+  it('a history file that breaks mid-insert rolls back and leaves insertion order preserved', async () => {
+    const dir = tempDir();
+    const jsonl = join(dir, 'history.jsonl');
+    // Past the 10,000 lines read for unknown keys, so the error comes from the history INSERT itself.
+    const lines = Array.from(
+      { length: 10_050 },
+      (_, i) =>
+        `{"run_id": "a", "step": ${i}, "timestamp": 1755581965, "runtime": 1, "metrics": {"loss": ${i}}}`,
+    );
+    lines[10_040] = '{"run_id": "a", "step": 10040, "metrics": {"loss": ';
+    writeFileSync(jsonl, lines.join('\n'));
+    const wh = await tempWarehouse();
+    await expect(ingestWandb(wh, [jsonl])).rejects.toThrow(/JSON/);
+    expect(await query(wh, 'SELECT count(*)::INTEGER AS n FROM wandb_history')).toEqual([{ n: 0 }]);
+    expect(await query(wh, `SELECT current_setting('preserve_insertion_order') AS preserved`)).toEqual([
+      { preserved: true },
+    ]);
+  }, 30_000);
 });
