@@ -70,6 +70,9 @@ export const LINE_STRUCTURE = `{"doc_id":"DOUBLE","native_id":"JSON","label":"DO
   INSTANCE_METRICS,
 )},"model_output":[${specStruct(CHOICE_FIELDS)}]}`;
 
+/** The smaller structure the choices statement parses (the questions statement has checked every line). */
+export const CHOICES_STRUCTURE = `{"doc_id":"DOUBLE","model_output":[${specStruct(CHOICE_FIELDS)}]}`;
+
 const sqlType = (t: FieldType): string => (t === 'int' ? 'INTEGER' : t === 'double' ? 'DOUBLE' : 'BOOLEAN');
 const quote = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
@@ -141,6 +144,9 @@ export function lineProblemSql(): string {
     const e = `p.r.metrics.${s.name}`;
     whens.push(`WHEN ${isInteger(e)} OR ${outOfInt32(e)} THEN 'metrics.${s.name} is not an integer'`);
   }
+  whens.push(
+    `WHEN p.r.task_hash IS DISTINCT FROM f.task_hash OR p.r.model_hash IS DISTINCT FROM f.model_hash THEN 'has task_hash ' || coalesce(p.r.task_hash, 'null') || ' / model_hash ' || coalesce(p.r.model_hash, 'null') || ', but the first line of the file has ' || coalesce(f.task_hash, 'null') || ' / ' || coalesce(f.model_hash, 'null')`,
+  );
   whens.push(`WHEN p.r.model_output IS NULL THEN 'model_output is missing or not a list of answer choices'`);
   whens.push(`WHEN len(p.r.model_output) = 0 THEN 'model_output has no answer choices'`);
   for (const s of CHOICE_FIELDS) {
@@ -173,6 +179,8 @@ export function lineSuspectSql(): string {
       isInteger(`p.r.metrics.${s.name}`),
       outOfInt32(`p.r.metrics.${s.name}`),
     ]),
+    'p.r.task_hash IS DISTINCT FROM f.task_hash',
+    'p.r.model_hash IS DISTINCT FROM f.model_hash',
     'p.r.model_output IS NULL',
     'len(p.r.model_output) = 0',
   ];

@@ -176,20 +176,15 @@ async function checkUnit(ctx: IngestContext): Promise<void> {
   }
   const hashes = await firstRow(
     ctx,
-    `SELECT f.source, h.first_line, h.task_hash, h.model_hash, t.task_hash, t.model_hash
-     FROM _qa_line_hashes h JOIN _qa_files f USING (file_id)
+    `SELECT f.source, f.task_hash, f.model_hash, t.task_hash, t.model_hash FROM _qa_files f
      JOIN (SELECT * FROM qa_tasks WHERE ingest_id = ${id}) t USING (recipe, params, seed, step, task)
-     WHERE h.task_hash IS DISTINCT FROM t.task_hash OR h.model_hash IS DISTINCT FROM t.model_hash
-     ORDER BY 1, 2 LIMIT 1`,
+     WHERE f.task_hash IS DISTINCT FROM t.task_hash OR f.model_hash IS DISTINCT FROM t.model_hash
+     ORDER BY 1 LIMIT 1`,
   );
   if (hashes) {
     throw new MlduckError(
-      `predictions line has task_hash ${hashes[2]} / model_hash ${hashes[3]}, but its metrics.json says ${hashes[4]} / ${hashes[5]}`,
-      {
-        file: String(hashes[0]),
-        line: Number(hashes[1]),
-        hint: 'the two files come from different evaluations',
-      },
+      `predictions line has task_hash ${hashes[1]} / model_hash ${hashes[2]}, but its metrics.json says ${hashes[3]} / ${hashes[4]}`,
+      { file: String(hashes[0]), line: 1, hint: 'the two files come from different evaluations' },
     );
   }
   const repeated = await firstRow(

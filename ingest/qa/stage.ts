@@ -1,12 +1,23 @@
 /**
  * Predictions lines go from the byte stream straight into DuckDB: complete lines are cut into ~1 MB
  * blobs (no JSON parsing in JS), appended to a temp table, and each batch is split, parsed once with
- * `json_transform`, checked and inserted into qa_instances / qa_choices by SQL. Memory stays at one batch
- * whatever the input size; line numbers are kept for errors and for `qa_instances.line`.
+ * `json_transform`, checked and inserted into qa_instances / qa_choices by SQL while JS reads the next
+ * batch. JS memory stays at two batches whatever the input size; line numbers are kept for errors and
+ * for `qa_instances.line`.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import {
+  BIGINT,
+  BLOB,
+  blobValue,
+  type DuckDBConnection,
+  type DuckDBValue,
+  INTEGER,
+  LIST,
+  listValue,
+} from '@duckdb/node-api';
 import { MlduckError } from '../../src/errors.ts';
 import {
+  CHOICES_STRUCTURE,
   choiceValuesSql,
   instanceValuesSql,
   LINE_STRUCTURE,
@@ -29,6 +40,8 @@ interface PendingBlob {
 interface FileInfo {
   source: string;
   key: TaskKey;
+  taskHash: string | null;
+  modelHash: string | null;
 }
 
 function countNewlines(buf: Buffer): number {
@@ -38,6 +51,31 @@ function countNewlines(buf: Buffer): number {
 }
 
 const KEY_COLUMNS = 'f.recipe, f.params, f.seed, f.step, f.task';
+/** Characters of a bad line carried in the error raised by SQL. */
+const CHECK_TEXT_CHARS = 4000;
+
+/** The lines of the batch parameters ($1 file ids, $2 first line numbers, $3 blobs), UTF-8 checked per blob. */
+const LINES_SQL = `SELECT file_id, first_line + generate_subscripts(parts, 1) - 1 AS line, unnest(parts) AS j
+  FROM (SELECT file_id, first_line,
+          CASE WHEN t IS NULL THEN error('mlduck-qa|' || file_id || '|' || first_line || '|utf8|')
+               ELSE string_split(t, chr(10)) END AS parts
+        FROM (SELECT file_id, first_line, try(decode(b)) AS t
+              FROM (SELECT unnest($1) AS file_id, unnest($2) AS first_line, unnest($3) AS b)))`;
+
+/** Each non-blank line parsed once into `structure` (NULL when it is not JSON). A trailing CR is JSON whitespace. */
+function parsedLinesSql(structure: string): string {
+  return `SELECT file_id, line, j, try(json_transform(j, '${structure}')) AS r
+    FROM (${LINES_SQL}) WHERE j <> '' AND j <> chr(13)`;
+}
+
+/** Parsed lines; the first bad one raises an error naming its file, line, problem and text. */
+function checkedLinesSql(structure: string): string {
+  return `SELECT p.line, p.r, f.recipe, f.params, f.seed, f.step, f.task
+    FROM (${parsedLinesSql(structure)}) p JOIN _qa_files f USING (file_id)
+    WHERE (CASE WHEN ${lineSuspectSql()} THEN error('mlduck-qa|' || p.file_id || '|' || p.line || '|'
+      || coalesce(CASE WHEN p.r IS NULL THEN 'unparsable' ELSE ${lineProblemSql()} END, 'unparsable')
+      || '|' || left(p.j, ${CHECK_TEXT_CHARS})) END) IS NULL`;
+}
 
 /** Cuts one predictions file into blobs of whole lines. */
 export class PredictionsFileSink {
@@ -76,6 +114,10 @@ export class PredictionsFileSink {
 
   /** `lines`: whole lines without the final newline. */
   private addLines(lines: Buffer): void {
+    if (this.nextLine === 1) {
+      const end = lines.indexOf(NEWLINE);
+      this.stager.noteFirstLine(this.fileId, end === -1 ? lines : lines.subarray(0, end));
+    }
     if (this.parts.length === 0) this.partFirstLine = this.nextLine;
     this.parts.push(lines);
     this.partBytes += lines.length + 1;
@@ -117,19 +159,40 @@ export class PredictionsStager {
     batchBytes: number = DEFAULT_BATCH_BYTES,
   ): Promise<PredictionsStager> {
     await conn.run(`CREATE OR REPLACE TEMP TABLE _qa_files (file_id INTEGER, recipe VARCHAR, params VARCHAR,
-      seed INTEGER, step BIGINT, task VARCHAR, source VARCHAR)`);
-    await conn.run('CREATE OR REPLACE TEMP TABLE _qa_blobs (file_id INTEGER, first_line BIGINT, b BLOB)');
-    await conn.run(`CREATE OR REPLACE TEMP TABLE _qa_line_hashes (file_id INTEGER, task_hash VARCHAR,
-      model_hash VARCHAR, first_line BIGINT, lines BIGINT)`);
+      seed INTEGER, step BIGINT, task VARCHAR, source VARCHAR, task_hash VARCHAR, model_hash VARCHAR)`);
     return new PredictionsStager(conn, ingestId, batchBytes);
   }
 
   /** Registers a predictions file and returns the sink its bytes go to (no DuckDB call: a batch may be running). */
   openFile(key: TaskKey, source: string): PredictionsFileSink {
     const fileId = this.nextFileId++;
-    this.files.set(fileId, { key, source });
+    this.files.set(fileId, { key, source, taskHash: null, modelHash: null });
     this.unsentFiles.push(fileId);
     return new PredictionsFileSink(this, fileId);
+  }
+
+  /**
+   * Every line of a file must carry the hashes of its first line (checked in SQL); the first line's are
+   * compared with metrics.json at the end. A first line that does not parse is left to the SQL checks.
+   */
+  noteFirstLine(fileId: number, firstLine: Buffer): void {
+    const info = this.files.get(fileId);
+    if (!info) return;
+    try {
+      const value: unknown = JSON.parse(firstLine.toString('utf8'));
+      if (typeof value === 'object' && value !== null) {
+        const { task_hash: taskHash, model_hash: modelHash } = value as Record<string, unknown>;
+        info.taskHash = typeof taskHash === 'string' ? taskHash : null;
+        info.modelHash = typeof modelHash === 'string' ? modelHash : null;
+      }
+    } catch {
+      // Reported with its line by the batch checks.
+    }
+  }
+
+  /** The files read so far with the hashes of their first lines. */
+  get stagedFiles(): ReadonlyMap<number, Readonly<FileInfo>> {
+    return this.files;
   }
 
   push(blob: PendingBlob): void {
@@ -169,11 +232,17 @@ export class PredictionsStager {
     return batch;
   }
 
+  /**
+   * The batch goes to DuckDB as query parameters, not through staging tables: rows written and deleted
+   * inside one transaction stay in memory until it commits, which would make memory grow with the input.
+   * So each statement parses the blobs itself: once for the questions (with every check, raised by
+   * `error()` and turned into a message naming the file and line), once for the choices.
+   */
   private async process(batch: { blobs: PendingBlob[]; files: number[] }): Promise<void> {
     if (batch.files.length > 0) {
       const files = await this.conn.createAppender('_qa_files');
       for (const id of batch.files) {
-        const { key, source } = this.files.get(id) as FileInfo;
+        const { key, source, taskHash, modelHash } = this.files.get(id) as FileInfo;
         files.appendInteger(id);
         files.appendVarchar(key.recipe);
         files.appendVarchar(key.params);
@@ -181,98 +250,77 @@ export class PredictionsStager {
         files.appendBigInt(BigInt(key.step));
         files.appendVarchar(key.task);
         files.appendVarchar(source);
+        if (taskHash === null) files.appendNull();
+        else files.appendVarchar(taskHash);
+        if (modelHash === null) files.appendNull();
+        else files.appendVarchar(modelHash);
         files.endRow();
       }
       files.closeSync();
     }
     if (batch.blobs.length === 0) return;
-    const appender = await this.conn.createAppender('_qa_blobs');
-    for (const blob of batch.blobs) {
-      appender.appendInteger(blob.fileId);
-      appender.appendBigInt(BigInt(blob.firstLine));
-      appender.appendBlob(blob.bytes);
-      appender.endRow();
+    const params: DuckDBValue[] = [
+      listValue(batch.blobs.map((b) => b.fileId)),
+      listValue(batch.blobs.map((b) => BigInt(b.firstLine))),
+      listValue(batch.blobs.map((b) => blobValue(b.bytes))),
+    ];
+    const types = [LIST(INTEGER), LIST(BIGINT), LIST(BLOB)];
+    try {
+      await this.conn.run(
+        `INSERT INTO qa_instances
+         SELECT ${this.ingestId}, p.recipe, p.params, p.seed, p.step, p.task,
+           ${instanceValuesSql()}
+         FROM (${checkedLinesSql(LINE_STRUCTURE)}) p`,
+        params,
+        types,
+      );
+    } catch (error) {
+      throw this.explain(error);
     }
-    appender.closeSync();
-
-    await this.parse();
-    await this.check();
-    await this.conn.run(`INSERT INTO qa_instances
-      SELECT ${this.ingestId}, ${KEY_COLUMNS},
-        ${instanceValuesSql()}
-      FROM _qa_parsed p JOIN _qa_files f USING (file_id)`);
-    await this.conn.run(`INSERT INTO qa_choices
-      SELECT ${this.ingestId}, ${KEY_COLUMNS}, doc_id, choice_index,
-        ${choiceValuesSql()}
-      FROM (SELECT file_id, p.r.doc_id::BIGINT AS doc_id,
-                   unnest(range(len(p.r.model_output)))::INTEGER AS choice_index, unnest(p.r.model_output) AS c
-            FROM _qa_parsed p) p
-      JOIN _qa_files f USING (file_id)`);
-    await this.conn.run(`INSERT INTO _qa_line_hashes
-      SELECT file_id, p.r.task_hash, p.r.model_hash, min(line), count(*) FROM _qa_parsed p GROUP BY ALL`);
-    await this.conn.run('DELETE FROM _qa_blobs');
-    await this.conn.run('DROP TABLE _qa_parsed');
-    await this.conn.run('DROP TABLE _qa_lines');
+    await this.conn.run(
+      `INSERT INTO qa_choices
+       SELECT ${this.ingestId}, ${KEY_COLUMNS}, doc_id, choice_index,
+         ${choiceValuesSql()}
+       FROM (SELECT file_id, p.r.doc_id::BIGINT AS doc_id,
+                    unnest(range(len(p.r.model_output)))::INTEGER AS choice_index, unnest(p.r.model_output) AS c
+             FROM (${parsedLinesSql(CHOICES_STRUCTURE)}) p) p
+       JOIN _qa_files f USING (file_id)`,
+      params,
+      types,
+    );
   }
 
-  /** Lines of the staged blobs (a trailing CR of CRLF files is JSON whitespace: no trim needed). */
-  private linesSql(): string {
-    return `SELECT file_id, first_line + generate_subscripts(parts, 1) - 1 AS line, unnest(parts) AS j
-      FROM (SELECT file_id, first_line, string_split(decode(b), chr(10)) AS parts FROM _qa_blobs)`;
-  }
-
-  /**
-   * Parses every line once. A line that is not JSON parses to NULL (try) instead of aborting the
-   * transaction, and `check` names it; bytes that are not UTF-8 are found first, per blob.
-   */
-  private async parse(): Promise<void> {
-    const invalid = (
-      await this.conn.runAndReadAll(`SELECT file_id, first_line FROM _qa_blobs
-        WHERE try(decode(b)) IS NULL ORDER BY file_id, first_line LIMIT 1`)
-    ).getRows()[0];
-    if (invalid) {
-      throw this.lineError(
-        Number(invalid[0]),
-        Number(invalid[1]),
+  /** Turns the `error()` raised by the checks into a message naming the file and line. */
+  private explain(error: unknown): Error {
+    const message = error instanceof Error ? error.message : String(error);
+    const match = /mlduck-qa\|(\d+)\|(\d+)\|([^|]*)\|([\s\S]*)$/.exec(message);
+    if (!match) return error instanceof Error ? error : new Error(message);
+    const [fileId, line, problem, text] = [
+      Number(match[1]),
+      Number(match[2]),
+      match[3] as string,
+      match[4] as string,
+    ];
+    const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+    if (problem === 'utf8') {
+      return this.lineError(
+        fileId,
+        line,
         'is not UTF-8 text (this line or one of the lines after it, up to 1 MB)',
       );
     }
-    // Splitting into a table first and parsing from it is ~2× faster than one pipeline doing both.
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE _qa_lines AS ${this.linesSql()}`);
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE _qa_parsed AS
-      SELECT file_id, line, try(json_transform(j, '${LINE_STRUCTURE}')) AS r
-      FROM _qa_lines WHERE j <> '' AND j <> chr(13)`);
-  }
-
-  /** The text of one staged line, for messages. */
-  private async lineText(fileId: number, line: number): Promise<string> {
-    const row = (
-      await this.conn.runAndReadAll(`SELECT j FROM _qa_lines WHERE file_id = ${fileId} AND line = ${line}`)
-    ).getRows()[0];
-    return row ? String(row[0]) : '';
-  }
-
-  private async check(): Promise<void> {
-    const result = await this.conn.runAndReadAll(`SELECT file_id, line, problem FROM (
-        SELECT file_id, line, CASE WHEN p.r IS NULL THEN 'unparsable' ELSE ${lineProblemSql()} END AS problem
-        FROM _qa_parsed p WHERE ${lineSuspectSql()})
-      WHERE problem IS NOT NULL ORDER BY file_id, line LIMIT 1`);
-    const row = result.getRows()[0];
-    if (!row) return;
-    const [fileId, line, problem] = [Number(row[0]), Number(row[1]), String(row[2])];
-    // The failing line is read back and parsed in JS, which says best what is wrong with its JSON.
-    const text = await this.lineText(fileId, line);
-    const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (parseError) {
-      throw this.lineError(fileId, line, `is not valid JSON (${(parseError as Error).message}): ${shown}`);
+      if (text.length < CHECK_TEXT_CHARS) {
+        return this.lineError(fileId, line, `is not valid JSON (${(parseError as Error).message}): ${shown}`);
+      }
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw this.lineError(fileId, line, `is not a JSON object: ${shown}`);
+    if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      return this.lineError(fileId, line, `is not a JSON object: ${shown}`);
     }
-    throw this.lineError(fileId, line, problem === 'unparsable' ? `could not be read: ${shown}` : problem);
+    return this.lineError(fileId, line, problem === 'unparsable' ? `is not valid JSON: ${shown}` : problem);
   }
 
   lineError(fileId: number, line: number, problem: string): MlduckError {

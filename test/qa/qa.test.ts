@@ -311,7 +311,7 @@ describe('qa: bad input is refused whole, naming the file and line', () => {
   it('predictions from another evaluation than their metrics.json', async () => {
     const dir = checkpointCopy();
     editLine(join(dir, 'winogrande-predictions.jsonl'), 5, (o) => ({ ...o, task_hash: 'ffff' }));
-    await expectIngestError(wh, dir, /task_hash ffff.*metrics\.json says/, { line: 5 });
+    await expectIngestError(wh, dir, /task_hash ffff .*but the first line of the file has/, { line: 5 });
   });
 
   it('a task with metrics.json but no predictions, and files outside the layout', async () => {
