@@ -5,7 +5,6 @@
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { errorMessage, MlduckError, oneLineDuckDBMessage } from '../../src/errors.ts';
-import { MLDUCK_VERSION } from '../../src/version.ts';
 import { recordedPath, sha256File, sqlIdent, sqlString, type Warehouse } from '../../src/warehouse.ts';
 import { formatOf, parseFileName } from './classify.ts';
 import { readerSql } from './inspect.ts';
@@ -105,7 +104,7 @@ export async function convertDataset(
   );
   const outputSha = await sha256File(output);
   const outputRecorded = recordedPath(output);
-  const ingestId = Number(await wh.scalar<bigint>("SELECT nextval('ingest_id_seq')"));
+  const ingestId = await wh.nextIngestId();
   const lineageOptions = { input_format: format, drop_null: dropNull, rows_dropped: inputRows - outputRows };
   await wh.transaction(async (conn) => {
     const previous = await wh.all<{ ingest_id: bigint }>(
@@ -113,12 +112,6 @@ export async function convertDataset(
       [outputRecorded],
     );
     await conn.run('DELETE FROM datasets_lineage WHERE output_path = $1', [outputRecorded]);
-    for (const p of previous) {
-      await conn.run("UPDATE ingest_log SET status = 'replaced', replaced_by = $1 WHERE ingest_id = $2", [
-        ingestId,
-        p.ingest_id,
-      ]);
-    }
     await conn.run(
       `INSERT INTO datasets_lineage VALUES ($1, $2, $3, $4, $5, $6, $7, 'convert', $8::JSON, now())`,
       [
@@ -132,21 +125,16 @@ export async function convertDataset(
         JSON.stringify(lineageOptions),
       ],
     );
-    await conn.run(
-      `INSERT INTO ingest_log (ingest_id, kind, path, sha256, bytes, status, rows_written, warnings, error, options,
-         started_at, finished_at, mlduck_version, replaced_by)
-       VALUES ($1, $2, $3, $4, $5, 'ok', $6::JSON, '[]'::JSON, NULL, $7::JSON, now(), now(), $8, NULL)`,
-      [
-        ingestId,
-        CONVERT_KIND,
-        outputRecorded,
-        outputSha,
-        statSync(output).size,
-        JSON.stringify({ datasets_lineage: 1 }),
-        JSON.stringify({ input: recordedPath(inputAbs), ...lineageOptions }),
-        MLDUCK_VERSION,
-      ],
-    );
+    await wh.recordIngest({
+      ingestId,
+      kind: CONVERT_KIND,
+      path: outputRecorded,
+      sha256: outputSha,
+      bytes: statSync(output).size,
+      rows: { datasets_lineage: 1 },
+      options: { input: recordedPath(inputAbs), ...lineageOptions },
+      replaces: previous.map((p) => Number(p.ingest_id)),
+    });
   });
   return { output: outputRecorded, inputRows, outputRows, dropped: inputRows - outputRows, ingestId };
 }
