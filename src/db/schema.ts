@@ -5198,6 +5198,230 @@ export interface PretrainSeedStats {
   std: number | null;
 }
 
+/** View `qa_checkpoint_summary`: One row per evaluated checkpoint: how many OLMES tasks and questions, their mean primary score and each task's score; join to pretrain_checkpoints / pretrain_current_checkpoints on (params, data, seed, step). */
+export interface QaCheckpointSummary {
+  /** Model size, as pretrain_checkpoints.params. (`VARCHAR`) */
+  params: string | null;
+  /** Recipe display name, as pretrain_checkpoints.data (NULL for a recipe outside the recipe map). (`VARCHAR`) */
+  data: string | null;
+  /** Seed index 0–4, as pretrain_checkpoints.seed. (`INTEGER`) */
+  seed: number | null;
+  /** Training step, as pretrain_checkpoints.step. (`BIGINT`) */
+  step: Int64 | null;
+  /** Recipe directory name of the OLMES outputs. (`VARCHAR`) */
+  recipe: string | null;
+  /** Seed name (default, small aux 2, …). (`VARCHAR`) */
+  seed_name: string | null;
+  /** Tasks evaluated at the checkpoint. (`BIGINT`) */
+  tasks: Int64 | null;
+  /** Questions over those tasks (num_instances of metrics.json). (`HUGEINT`) */
+  instances: Int64 | null;
+  /** Unweighted mean of the tasks' primary scores. (`DOUBLE`) */
+  mean_primary_score: number | null;
+  /** task → primary_score. (`MAP(VARCHAR, DOUBLE)`) */
+  primary_scores: { key: string; value: number | null }[] | null;
+  /** Training tokens at the checkpoint, from pretrain_current_checkpoints (NULL when that checkpoint is not ingested). (`DOUBLE`) */
+  tokens: number | null;
+  /** Training FLOPs at the checkpoint, from pretrain_current_checkpoints (NULL when not ingested). (`DOUBLE`) */
+  compute: number | null;
+  /** The newest ingest among the checkpoint's task rows. (`BIGINT`) */
+  ingest_id: Int64 | null;
+}
+
+/** Table `qa_choices`: One row per answer choice of a question (ModelAnswerOutput, an entry of model_output); key (recipe, params, seed, step, task, doc_id, choice_index). */
+export interface QaChoices {
+  /** The ingest that wrote this row; see ingest_log. (`BIGINT`) */
+  ingest_id: Int64;
+  /** Recipe directory name, lower-cased. (`VARCHAR`) */
+  recipe: string;
+  /** Model size. (`VARCHAR`) */
+  params: string;
+  /** DataDecide seed index 0–4. (`INTEGER`) */
+  seed: number;
+  /** Training step of the checkpoint. (`BIGINT`) */
+  step: Int64;
+  /** Task. (`VARCHAR`) */
+  task: string;
+  /** The question (qa_instances.doc_id). (`BIGINT`) */
+  doc_id: Int64;
+  /** 0-based position of the choice in model_output (compare qa_instances.label). (`INTEGER`) */
+  choice_index: number;
+  /** Sum of the log-probabilities of the choice's tokens given the context (NULL only when non-finite: see specials). (`DOUBLE`) */
+  sum_logits: number | null;
+  /** Tokens of the choice. (`INTEGER`) */
+  num_tokens: number;
+  /** Tokens of context plus choice. (`INTEGER`) */
+  num_tokens_all: number;
+  /** Whether greedy decoding would produce the choice. (`BOOLEAN`) */
+  is_greedy: boolean;
+  /** Sum of log-probabilities without the question (unconditional); NULL for tasks without it. (`DOUBLE`) */
+  sum_logits_uncond: number | null;
+  /** sum_logits / num_tokens. (`DOUBLE`) */
+  logits_per_token: number | null;
+  /** sum_logits / num_chars. (`DOUBLE`) */
+  logits_per_char: number | null;
+  /** Log-probability per UTF-8 byte; NULL where the file lacks it. (`DOUBLE`) */
+  logits_per_byte: number | null;
+  /** Characters of the choice. (`INTEGER`) */
+  num_chars: number;
+  /** Non-finite values as JSON {field: NaN|Infinity|-Infinity} (those columns are NULL); NULL when all are finite. (`JSON`) */
+  specials: Json | null;
+}
+
+/** Table `qa_instances`: One row per question of an OLMES <task>-predictions.jsonl line (QuestionOutputData) with its per-instance metrics typed; key (recipe, params, seed, step, task, doc_id). Absent optional metrics are NULL. */
+export interface QaInstances {
+  /** The ingest that wrote this row; see ingest_log. (`BIGINT`) */
+  ingest_id: Int64;
+  /** Recipe directory name, lower-cased (join qa_tasks for the display name). (`VARCHAR`) */
+  recipe: string;
+  /** Model size (4M … 1B). (`VARCHAR`) */
+  params: string;
+  /** DataDecide seed index 0–4. (`INTEGER`) */
+  seed: number;
+  /** Training step of the checkpoint. (`BIGINT`) */
+  step: Int64;
+  /** Task, from the file name. (`VARCHAR`) */
+  task: string;
+  /** doc_id: the question's index in the task. (`BIGINT`) */
+  doc_id: Int64;
+  /** native_id as text: the question's id in its source dataset (a string or an integer upstream; NULL when null). (`VARCHAR`) */
+  native_id: string | null;
+  /** What native_id was in the JSON: integer, string or null (number/boolean/object/array if ever seen). (`VARCHAR`) */
+  native_id_kind: string;
+  /** label: index of the correct answer choice. (`INTEGER`) */
+  label: number;
+  /** metrics.predicted_index_raw: choice with the highest sum of logits. (`INTEGER`) */
+  predicted_index_raw: number | null;
+  /** metrics.predicted_index_per_token: choice with the highest logits per token. (`INTEGER`) */
+  predicted_index_per_token: number | null;
+  /** metrics.predicted_index_per_char: choice with the highest logits per character. (`INTEGER`) */
+  predicted_index_per_char: number | null;
+  /** metrics.predicted_index_per_byte (NULL where the task has no byte normalisation). (`INTEGER`) */
+  predicted_index_per_byte: number | null;
+  /** metrics.predicted_index_uncond: choice with the highest logits minus unconditional logits (NULL where the task has none). (`INTEGER`) */
+  predicted_index_uncond: number | null;
+  /** metrics.correct_choice: the correct choice as scored (normally = label). (`INTEGER`) */
+  correct_choice: number | null;
+  /** metrics.acc_raw: 1 when predicted_index_raw is correct, else 0. (`INTEGER`) */
+  acc_raw: number | null;
+  /** metrics.acc_per_token: 1 when predicted_index_per_token is correct. (`INTEGER`) */
+  acc_per_token: number | null;
+  /** metrics.acc_per_char: 1 when predicted_index_per_char is correct. (`INTEGER`) */
+  acc_per_char: number | null;
+  /** metrics.acc_per_byte (NULL where absent). (`INTEGER`) */
+  acc_per_byte: number | null;
+  /** metrics.acc_uncond (NULL where absent). (`INTEGER`) */
+  acc_uncond: number | null;
+  /** metrics.no_answer (NULL where absent). (`INTEGER`) */
+  no_answer: number | null;
+  /** metrics.sum_logits_corr: sum of logits of the correct choice. (`DOUBLE`) */
+  sum_logits_corr: number | null;
+  /** metrics.logits_per_token_corr. (`DOUBLE`) */
+  logits_per_token_corr: number | null;
+  /** metrics.logits_per_char_corr. (`DOUBLE`) */
+  logits_per_char_corr: number | null;
+  /** metrics.logits_per_byte_corr (NULL where absent). (`DOUBLE`) */
+  logits_per_byte_corr: number | null;
+  /** Number of answer choices (entries of model_output; rows in qa_choices). (`INTEGER`) */
+  num_choices: number;
+  /** 1-based line of the question in its predictions.jsonl. (`BIGINT`) */
+  line: Int64;
+  /** Non-finite metric values as JSON {field: NaN|Infinity|-Infinity} (those columns are NULL); NULL when all are finite. (`JSON`) */
+  specials: Json | null;
+}
+
+/** View `qa_task_accuracy`: One row per qa_tasks row: the accuracy recomputed from its questions (mean of the per-instance acc_* in qa_instances) beside the primary_score of metrics.json, and the difference (≈0 when the files agree). */
+export interface QaTaskAccuracy {
+  /** Recipe directory name. (`VARCHAR`) */
+  recipe: string | null;
+  /** Recipe display name, as pretrain_checkpoints.data. (`VARCHAR`) */
+  data: string | null;
+  /** Model size. (`VARCHAR`) */
+  params: string | null;
+  /** DataDecide seed index 0–4. (`INTEGER`) */
+  seed: number | null;
+  /** Training step. (`BIGINT`) */
+  step: Int64 | null;
+  /** Task. (`VARCHAR`) */
+  task: string | null;
+  /** The metric the task is scored by (task_config.primary_metric). (`VARCHAR`) */
+  primary_metric: string | null;
+  /** The score metrics.json reports. (`DOUBLE`) */
+  primary_score: number | null;
+  /** The primary metric averaged over the task's questions in qa_instances (NULL when the metric is not an acc_* or no question has it). (`DOUBLE`) */
+  recomputed_score: number | null;
+  /** recomputed_score − primary_score. (`DOUBLE`) */
+  difference: number | null;
+  /** num_instances reported by metrics.json. (`BIGINT`) */
+  num_instances: Int64 | null;
+  /** Questions found in the predictions. (`BIGINT`) */
+  instances: Int64 | null;
+  /** Mean per-instance acc_raw. (`DOUBLE`) */
+  acc_raw: number | null;
+  /** Mean per-instance acc_per_token. (`DOUBLE`) */
+  acc_per_token: number | null;
+  /** Mean per-instance acc_per_char. (`DOUBLE`) */
+  acc_per_char: number | null;
+  /** Mean per-instance acc_per_byte (NULL where the task has none). (`DOUBLE`) */
+  acc_per_byte: number | null;
+  /** Mean per-instance acc_uncond (NULL where the task has none). (`DOUBLE`) */
+  acc_uncond: number | null;
+  /** The ingest of the task row. (`BIGINT`) */
+  ingest_id: Int64 | null;
+}
+
+/** Table `qa_tasks`: One row per OLMES <task>-metrics.json: one task evaluated at one DataDecide checkpoint (recipe, params, seed, step), with its configs and task-level metrics; key (recipe, params, seed, step, task). */
+export interface QaTasks {
+  /** The ingest (of a tarball or a step-<N> directory) that wrote this row; see ingest_log. (`BIGINT`) */
+  ingest_id: Int64;
+  /** Recipe directory name, lower-cased (dclm-baseline, dolma1.7, c4, …). (`VARCHAR`) */
+  recipe: string;
+  /** The recipe's DataDecide display name (DCLM-Baseline, Dolma1.7, C4, …; configs/olmes.toml [recipe_map]) as in pretrain_checkpoints.data; NULL for a recipe outside the map. (`VARCHAR`) */
+  data: string | null;
+  /** Model size from the layout (4M … 1B), as in pretrain_checkpoints.params. (`VARCHAR`) */
+  params: string;
+  /** DataDecide seed index 0–4 (0 = default), as in pretrain_checkpoints.seed; from seed_dir via the seed map. (`INTEGER`) */
+  seed: number;
+  /** The number in the seed-<n> directory (2, 4, 5, 14 or 15). (`INTEGER`) */
+  seed_dir: number;
+  /** The seed's name: default, small aux 2, small aux 3, large aux 2, large aux 3. (`VARCHAR`) */
+  seed_name: string;
+  /** Training step of the checkpoint, from the step-<N> directory or tarball. (`BIGINT`) */
+  step: Int64;
+  /** Task, from the file name <task>-metrics.json (arc_challenge, mmlu_abstract_algebra, …). (`VARCHAR`) */
+  task: string;
+  /** task_name inside metrics.json. (`VARCHAR`) */
+  task_name: string | null;
+  /** task_config.metadata.alias (e.g. arc_challenge:rc::olmes). (`VARCHAR`) */
+  task_alias: string | null;
+  /** OLMES hash of the task configuration; every predictions line must carry the same. (`VARCHAR`) */
+  task_hash: string | null;
+  /** OLMES hash of the model configuration; every predictions line must carry the same. (`VARCHAR`) */
+  model_hash: string | null;
+  /** task_config.primary_metric: the per-instance metric the task is scored by (acc_raw, acc_per_char, acc_uncond, …). (`VARCHAR`) */
+  primary_metric: string | null;
+  /** metrics.primary_score: the task score reported by OLMES (compare qa_task_accuracy). (`DOUBLE`) */
+  primary_score: number | null;
+  /** num_instances reported by metrics.json (qa_task_accuracy compares it with the predictions lines). (`BIGINT`) */
+  num_instances: Int64 | null;
+  /** task_idx: the task's position in the evaluation run. (`INTEGER`) */
+  task_idx: number | null;
+  /** processing_time in seconds. (`DOUBLE`) */
+  processing_time: number | null;
+  /** current_date of metrics.json (when the evaluation ran), UTC. (`TIMESTAMP WITH TIME ZONE`) */
+  evaluated_at: Date | null;
+  /** The task-level metrics object of metrics.json as JSON (acc_raw, acc_per_char, …, primary_score). (`JSON`) */
+  metrics: Json | null;
+  /** model_config of metrics.json as JSON (model, revision, max_length, model_type, …). (`JSON`) */
+  model_config: Json | null;
+  /** task_config of metrics.json as JSON (split, num_shots, primary_metric, metric_kwargs, metadata, …). (`JSON`) */
+  task_config: Json | null;
+  /** compute_config of metrics.json as JSON (batch sizes). (`JSON`) */
+  compute_config: Json | null;
+  /** Where the metrics.json was read: its path, or tarball!member[!member] for files inside (nested) tarballs. (`VARCHAR`) */
+  source: string;
+}
+
 /** View `run_overview`: One row per W&B run: names, state, the parsed run name, created, runtime, last train_loss, history size and eval primary scores. */
 export interface RunOverview {
   /** W&B run id. (`VARCHAR`) */
@@ -5832,6 +6056,11 @@ export interface Database {
   pretrain_eval_wide: PretrainEvalWide;
   pretrain_metrics: PretrainMetrics;
   pretrain_seed_stats: PretrainSeedStats;
+  qa_checkpoint_summary: QaCheckpointSummary;
+  qa_choices: QaChoices;
+  qa_instances: QaInstances;
+  qa_task_accuracy: QaTaskAccuracy;
+  qa_tasks: QaTasks;
   run_overview: RunOverview;
   showntell_frame_dpo: ShowntellFrameDpo;
   showntell_frame_matched: ShowntellFrameMatched;
