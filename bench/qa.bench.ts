@@ -25,7 +25,7 @@ import {
 import { Warehouse } from '../src/warehouse.ts';
 
 const CHECKPOINTS = 10;
-const MEMORY_LIMIT = '512MB';
+const MEMORY_LIMIT = process.env['QA_BENCH_MEMORY_LIMIT'] ?? '512MB';
 const TASKS = 10;
 
 interface Measured {

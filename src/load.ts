@@ -1,6 +1,7 @@
 import {
   type DuckDBAppender,
   type DuckDBConnection,
+  DuckDBDataChunk,
   DuckDBDataChunkWriter,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
@@ -83,24 +84,65 @@ const convertCell: ToDuckDBValueConverter<JS> = (value, type: DuckDBType, conver
 };
 
 /**
+ * The writers of each connection that are open: a transaction that fails must discard them before its
+ * rollback. An appender left open is flushed when it is garbage-collected, and that flush would insert
+ * its buffered rows after the rollback, in a transaction of their own.
+ */
+const openWriters = new WeakMap<DuckDBConnection, Set<TableWriter>>();
+
+/** Drops the buffered rows of every writer still open on `conn` (the core calls this on a rollback). */
+export function discardOpenWriters(conn: DuckDBConnection): void {
+  for (const writer of openWriters.get(conn) ?? []) {
+    try {
+      writer.discard();
+    } catch {
+      // The failure being rolled back is the one to report.
+    }
+  }
+}
+
+/**
  * Bulk-loads rows built in JS into one table through the Appender and 2048-row data chunks (the fastest
  * path of the neo client; never prepared INSERTs in a loop). Rows are in the table's column order.
  * The rows belong to the connection's open transaction.
  */
-export class TableWriter {
-  private readonly appender: DuckDBAppender;
-  private readonly writer: DuckDBDataChunkWriter<JsCell>;
-  private count = 0;
+export interface TableWriterOptions {
+  /** Replaces the default cell conversion (which already handles microsecond timestamps). */
+  converter?: ToDuckDBValueConverter<JsCell>;
+  /**
+   * Every cell already has its column's JS type: a number for integer (up to INTEGER) and floating
+   * columns, a bigint or a safe-integer number for BIGINT, a string for VARCHAR and JSON, a boolean for
+   * BOOLEAN, or null. The vectors are then filled directly, without a converter per cell (hot loops).
+   */
+  typedCells?: boolean;
+}
 
-  private constructor(appender: DuckDBAppender) {
-    this.appender = appender;
-    this.writer = DuckDBDataChunkWriter.forAppender(appender, {
-      converter: convertCell as ToDuckDBValueConverter<JsCell>,
-    }) as DuckDBDataChunkWriter<JsCell>;
+export class TableWriter {
+  private readonly writer: { appendRow(row: readonly JsCell[]): void; flush(): void };
+  private count = 0;
+  private open = true;
+
+  private constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly appender: DuckDBAppender,
+    options: TableWriterOptions,
+  ) {
+    this.writer = options.typedCells
+      ? new TypedChunkWriter(appender)
+      : (DuckDBDataChunkWriter.forAppender(appender, {
+          converter: options.converter ?? (convertCell as ToDuckDBValueConverter<JsCell>),
+        }) as DuckDBDataChunkWriter<JsCell>);
+    const writers = openWriters.get(conn) ?? new Set<TableWriter>();
+    openWriters.set(conn, writers);
+    writers.add(this);
   }
 
-  static async open(conn: DuckDBConnection, table: string): Promise<TableWriter> {
-    return new TableWriter(await conn.createAppender(table));
+  static async open(
+    conn: DuckDBConnection,
+    table: string,
+    options: TableWriterOptions = {},
+  ): Promise<TableWriter> {
+    return new TableWriter(conn, await conn.createAppender(table), options);
   }
 
   append(row: readonly JsCell[]): void {
@@ -114,19 +156,87 @@ export class TableWriter {
 
   /** Flushes and closes; returns the number of rows written. */
   close(): number {
+    if (!this.open) throw new Error('TableWriter is closed');
     this.writer.flush();
     this.appender.closeSync();
+    this.forget();
     return this.count;
+  }
+
+  /** Closes without writing what the appender still buffers (after a failure). */
+  discard(): void {
+    if (!this.open) return;
+    this.appender.clear();
+    this.appender.closeSync();
+    this.forget();
+  }
+
+  private forget(): void {
+    this.open = false;
+    openWriters.get(this.conn)?.delete(this);
   }
 }
 
-/** Writes all rows to `table` and returns how many. */
+/**
+ * Fills 2048-row data chunks straight from typed cells (see `TableWriterOptions.typedCells`) and appends
+ * them. Cells are not checked: a numeric vector coerces what it is given, so callers validate first.
+ */
+class TypedChunkWriter {
+  private readonly types: DuckDBType[];
+  private readonly bigint: boolean[];
+  private readonly columns: JsCell[][];
+  private rows = 0;
+  private readonly capacity = 2048;
+
+  constructor(private readonly appender: DuckDBAppender) {
+    this.types = [];
+    for (let c = 0; c < appender.columnCount; c++) this.types.push(appender.columnType(c));
+    this.bigint = this.types.map((t) => t.typeId === DuckDBTypeId.BIGINT);
+    this.columns = this.types.map(() => new Array<JsCell>(this.capacity));
+  }
+
+  appendRow(row: readonly JsCell[]): void {
+    if (row.length !== this.columns.length) {
+      throw new Error(`expected ${this.columns.length} cells, got ${row.length}`);
+    }
+    for (let c = 0; c < row.length; c++) (this.columns[c] as JsCell[])[this.rows] = row[c];
+    if (++this.rows === this.capacity) this.flush();
+  }
+
+  flush(): void {
+    const rows = this.rows;
+    if (rows === 0) return;
+    this.rows = 0;
+    const chunk = DuckDBDataChunk.create(this.types, rows);
+    for (let c = 0; c < this.columns.length; c++) {
+      const vector = chunk.getColumnVector(c) as { setItem(i: number, v: unknown): void; flush(): void };
+      const cells = this.columns[c] as JsCell[];
+      if (this.bigint[c]) {
+        for (let i = 0; i < rows; i++) {
+          const v = cells[i];
+          vector.setItem(i, typeof v === 'number' ? BigInt(v) : v);
+        }
+      } else {
+        for (let i = 0; i < rows; i++) vector.setItem(i, cells[i]);
+      }
+      vector.flush();
+    }
+    this.appender.appendDataChunk(chunk);
+  }
+}
+
+/** Writes all rows to `table` and returns how many; on a failure the rows buffered so far are dropped. */
 export async function appendRows(
   conn: DuckDBConnection,
   table: string,
   rows: Iterable<readonly JsCell[]>,
 ): Promise<number> {
   const writer = await TableWriter.open(conn, table);
-  for (const row of rows) writer.append(row);
+  try {
+    for (const row of rows) writer.append(row);
+  } catch (error) {
+    writer.discard();
+    throw error;
+  }
   return writer.close();
 }

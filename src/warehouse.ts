@@ -8,6 +8,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { errorMessage, MlduckError } from './errors.ts';
+import { discardOpenWriters } from './load.ts';
 import { MLDUCK_VERSION, PACKAGE_ROOT } from './version.ts';
 
 export const DEFAULT_DB_PATH = 'warehouse.duckdb';
@@ -303,6 +304,8 @@ export class Warehouse {
       try {
         result = await fn(this.conn);
       } catch (error) {
+        // An appender left open would flush its buffered rows after the rollback, when collected.
+        discardOpenWriters(this.conn);
         await this.conn.run('ROLLBACK');
         throw error;
       }

@@ -1,8 +1,7 @@
 /**
  * The typed fields of an OLMES `*-predictions.jsonl` line (upstream-sources.md §5.2, the typed contract of
- * `datadec:configs/olmes.toml`), and the SQL generated from them: one `json_transform` structure that
- * parses a line once, the checks that find the first bad line, and the column lists of the inserts.
- * Pure: no I/O.
+ * `datadec:configs/olmes.toml`) and the reading of one line into typed cells, with the first problem of a
+ * bad line named. Pure: no I/O.
  */
 
 export type FieldType = 'int' | 'double' | 'bool';
@@ -50,149 +49,142 @@ export const CHOICE_FIELDS: readonly FieldSpec[] = [
   f('num_chars', 'int', true),
 ];
 
-export const INSTANCE_KEYS = [
-  'doc_id',
-  'native_id',
-  'label',
-  'task_hash',
-  'model_hash',
-  'metrics',
-  'model_output',
-] as const;
+/** What is wrong with a line; the caller adds the file and line number. */
+export class LineProblem extends Error {}
 
-// Integers are read as DOUBLE and checked for integrality: json_transform would round 1.5 to 2.
-const jsonType = (t: FieldType): string => (t === 'bool' ? 'BOOLEAN' : 'DOUBLE');
-const specStruct = (specs: readonly FieldSpec[]): string =>
-  `{${specs.map((s) => `"${s.name}":"${jsonType(s.type)}"`).join(',')}}`;
+export type Cell = number | boolean | string | null;
 
-/** The `json_transform` structure of one predictions line. */
-export const LINE_STRUCTURE = `{"doc_id":"DOUBLE","native_id":"JSON","label":"DOUBLE","task_hash":"VARCHAR","model_hash":"VARCHAR","metrics":${specStruct(
-  INSTANCE_METRICS,
-)},"model_output":[${specStruct(CHOICE_FIELDS)}]}`;
-
-/** The smaller structure the choices statement parses (the questions statement has checked every line). */
-export const CHOICES_STRUCTURE = `{"doc_id":"DOUBLE","model_output":[${specStruct(CHOICE_FIELDS)}]}`;
-
-const sqlType = (t: FieldType): string => (t === 'int' ? 'INTEGER' : t === 'double' ? 'DOUBLE' : 'BOOLEAN');
-const quote = (s: string): string => `'${s.replaceAll("'", "''")}'`;
-
-/** The value of a field in SQL, typed; non-finite doubles become NULL (kept in `specials`). */
-function valueSql(expr: string, spec: FieldSpec): string {
-  if (spec.type === 'int') return `${expr}::INTEGER`;
-  if (spec.type === 'double') return `CASE WHEN isfinite(${expr}) THEN ${expr} END`;
-  return expr;
+export interface ReadLine {
+  docId: number;
+  taskHash: string | null;
+  modelHash: string | null;
+  /** The qa_instances cells doc_id … logits_per_byte_corr (num_choices, line and specials follow them). */
+  instanceCells: Cell[];
+  /** qa_instances.specials: the non-finite metrics as JSON, or null. */
+  instanceSpecials: string | null;
+  /** Per answer choice: the qa_choices cells after choice_index (the typed fields, then specials). */
+  choiceCells: Cell[][];
 }
 
 /**
- * `specials` (DESIGN §5: NaN and ±Inf are data, kept beside a NULL): a JSON object field → 'NaN' |
- * 'Infinity' | '-Infinity' for the non-finite doubles of the row, or NULL when there are none.
+ * Python's json writes NaN, Infinity and -Infinity bare, which JSON.parse refuses. Lines that hold them are
+ * parsed again with those tokens (outside strings) turned into marked strings; the marker starts with a
+ * NUL, which a JSON text can only hold escaped.
  */
-function specialsSql(prefix: string, specs: readonly FieldSpec[]): string {
-  const doubles = specs.filter((s) => s.type === 'double');
-  const allFinite = doubles.map((s) => `coalesce(isfinite(${prefix}.${s.name}), true)`).join(' AND ');
-  const entries = doubles
-    .map(
-      (s) =>
-        `CASE WHEN NOT coalesce(isfinite(${prefix}.${s.name}), true) THEN {'k': ${quote(s.name)}, 'v': CASE WHEN isnan(${prefix}.${s.name}) THEN 'NaN' WHEN ${prefix}.${s.name} > 0 THEN 'Infinity' ELSE '-Infinity' END} END`,
-    )
-    .join(', ');
-  return `CASE WHEN ${allFinite} THEN NULL ELSE to_json(map_from_entries(list_filter([${entries}], e -> e IS NOT NULL))) END`;
-}
+const SPECIAL_MARK = '\u0000mlduck-special:';
+const SPECIAL_TOKENS = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g;
 
-/** The instance columns after the key columns, as SELECT expressions over `p.r` (the parsed line). */
-export function instanceValuesSql(): string {
-  const metrics = INSTANCE_METRICS.map((s) => `${valueSql(`p.r.metrics.${s.name}`, s)} AS ${s.name}`);
-  return [
-    'p.r.doc_id::BIGINT AS doc_id',
-    `CASE WHEN p.r.native_id IS NULL OR json_type(p.r.native_id) = 'NULL' THEN NULL
-          WHEN json_type(p.r.native_id) = 'VARCHAR' THEN p.r.native_id ->> '$'
-          ELSE p.r.native_id::VARCHAR END AS native_id`,
-    `CASE json_type(p.r.native_id) WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'integer' WHEN 'UBIGINT' THEN 'integer'
-          WHEN 'DOUBLE' THEN 'number' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array'
-          ELSE 'null' END AS native_id_kind`,
-    'p.r.label::INTEGER AS label',
-    ...metrics,
-    'len(p.r.model_output)::INTEGER AS num_choices',
-    'p.line AS line',
-    `${specialsSql('p.r.metrics', INSTANCE_METRICS)} AS specials`,
-  ].join(',\n    ');
-}
-
-/** The choice columns after the key columns and doc_id, over `c` (one unnested choice). */
-export function choiceValuesSql(): string {
-  return [
-    ...CHOICE_FIELDS.map((s) => `${valueSql(`c.${s.name}`, s)} AS ${s.name}`),
-    `${specialsSql('c', CHOICE_FIELDS)} AS specials`,
-  ].join(',\n    ');
-}
-
-const isInteger = (expr: string) => `(${expr} IS NOT NULL AND ${expr} <> trunc(${expr}))`;
-const outOfInt32 = (expr: string) => `(${expr} IS NOT NULL AND abs(${expr}) > 2147483647)`;
-
-/**
- * A SQL CASE over `p.r` giving the first problem of a line as text (NULL when the line is fine), so one
- * query finds the first bad line of a batch and says what is wrong with it.
- */
-export function lineProblemSql(): string {
-  const whens: string[] = [
-    `WHEN p.r.doc_id IS NULL THEN 'doc_id is missing or not a number'`,
-    `WHEN ${isInteger('p.r.doc_id')} THEN 'doc_id is not an integer'`,
-    `WHEN p.r.label IS NULL THEN 'label is missing or not a number'`,
-    `WHEN ${isInteger('p.r.label')} OR ${outOfInt32('p.r.label')} THEN 'label is not an integer'`,
-  ];
-  for (const s of INSTANCE_METRICS.filter((m) => m.type === 'int')) {
-    const e = `p.r.metrics.${s.name}`;
-    whens.push(`WHEN ${isInteger(e)} OR ${outOfInt32(e)} THEN 'metrics.${s.name} is not an integer'`);
-  }
-  whens.push(
-    `WHEN p.r.task_hash IS DISTINCT FROM f.task_hash OR p.r.model_hash IS DISTINCT FROM f.model_hash THEN 'has task_hash ' || coalesce(p.r.task_hash, 'null') || ' / model_hash ' || coalesce(p.r.model_hash, 'null') || ', but the first line of the file has ' || coalesce(f.task_hash, 'null') || ' / ' || coalesce(f.model_hash, 'null')`,
-  );
-  whens.push(`WHEN p.r.model_output IS NULL THEN 'model_output is missing or not a list of answer choices'`);
-  whens.push(`WHEN len(p.r.model_output) = 0 THEN 'model_output has no answer choices'`);
-  for (const s of CHOICE_FIELDS) {
-    const conditions: string[] = [];
-    if (s.required) conditions.push(`c.${s.name} IS NULL`);
-    if (s.type === 'int') conditions.push(isInteger(`c.${s.name}`), outOfInt32(`c.${s.name}`));
-    if (conditions.length === 0) continue;
-    const bad = `list_transform(p.r.model_output, c -> c IS NULL OR ${conditions.join(' OR ')})`;
-    const expected = s.type === 'int' ? 'an integer' : s.type === 'bool' ? 'true or false' : 'a number';
-    whens.push(
-      `WHEN list_bool_or(${bad}) THEN 'model_output[' || (list_position(${bad}, true) - 1) || '] (answer choice ' || (list_position(${bad}, true) - 1) || '): ${s.name} is ${s.required ? 'missing or ' : ''}not ${expected}'`,
+/** JSON.parse, also accepting the bare NaN / ±Infinity tokens Python writes. Throws SyntaxError. */
+export function parseJsonLine(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (!text.includes('NaN') && !text.includes('Infinity')) throw error;
+    const marked = text.replace(SPECIAL_TOKENS, (token) =>
+      token.startsWith('"') ? token : `"\\u0000mlduck-special:${token}"`,
     );
+    try {
+      return JSON.parse(marked);
+    } catch {
+      throw error;
+    }
   }
-  return `CASE ${whens.join('\n      ')} END`;
 }
+
+const INT32_MAX = 2147483647;
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const expected = (t: FieldType): string =>
+  t === 'int' ? 'an integer' : t === 'bool' ? 'true or false' : 'a number';
 
 /**
- * One cheap condition that is true for every line `lineProblemSql` would name (a single lambda over the
- * choices), so the detailed CASE runs only on the lines that have a problem.
+ * One field's cell. Non-finite doubles become NULL and are noted in `specials` (DESIGN §5); Python bools,
+ * being ints there, are accepted as 0/1 for integer fields.
  */
-export function lineSuspectSql(): string {
-  const top = [
-    'p.r IS NULL',
-    'p.r.doc_id IS NULL',
-    isInteger('p.r.doc_id'),
-    'p.r.label IS NULL',
-    isInteger('p.r.label'),
-    outOfInt32('p.r.label'),
-    ...INSTANCE_METRICS.filter((m) => m.type === 'int').flatMap((s) => [
-      isInteger(`p.r.metrics.${s.name}`),
-      outOfInt32(`p.r.metrics.${s.name}`),
-    ]),
-    'p.r.task_hash IS DISTINCT FROM f.task_hash',
-    'p.r.model_hash IS DISTINCT FROM f.model_hash',
-    'p.r.model_output IS NULL',
-    'len(p.r.model_output) = 0',
-  ];
-  const perChoice = ['c IS NULL'];
-  for (const s of CHOICE_FIELDS) {
-    if (s.required) perChoice.push(`c.${s.name} IS NULL`);
-    if (s.type === 'int') perChoice.push(isInteger(`c.${s.name}`), outOfInt32(`c.${s.name}`));
+function cell(
+  spec: FieldSpec,
+  value: unknown,
+  where: string,
+  specials: { out: Record<string, string> | null },
+): Cell {
+  if (value === undefined || value === null) {
+    if (spec.required) throw new LineProblem(`${where}${spec.name} is missing or not ${expected(spec.type)}`);
+    return null;
   }
-  return `(${top.join(' OR ')} OR list_bool_or(list_transform(p.r.model_output, c -> ${perChoice.join(' OR ')})))`;
+  switch (spec.type) {
+    case 'double':
+      if (typeof value === 'number') return value;
+      if (typeof value === 'string' && value.startsWith(SPECIAL_MARK)) {
+        specials.out ??= {};
+        specials.out[spec.name] = value.slice(SPECIAL_MARK.length);
+        return null;
+      }
+      break;
+    case 'int':
+      if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= INT32_MAX) return value;
+      if (typeof value === 'boolean') return value ? 1 : 0;
+      break;
+    case 'bool':
+      if (typeof value === 'boolean') return value;
+      break;
+  }
+  throw new LineProblem(
+    `${where}${spec.name} is ${spec.required ? 'missing or ' : ''}not ${expected(spec.type)}`,
+  );
 }
 
-/** Column definitions of the typed instance metrics and choice fields (for docs and tests). */
-export function columnType(spec: FieldSpec): string {
-  return sqlType(spec.type);
+function hash(line: Record<string, unknown>, key: string): string | null {
+  const value = line[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new LineProblem(`${key} is not a string`);
+  return value;
+}
+
+/** native_id as text and its kind (OLMES ids are integers or strings; anything else is kept as JSON). */
+function nativeId(value: unknown): [string | null, string] {
+  if (value === undefined || value === null) return [null, 'null'];
+  if (typeof value === 'string') return [value, 'string'];
+  if (typeof value === 'number') return [String(value), Number.isInteger(value) ? 'integer' : 'number'];
+  if (typeof value === 'boolean') return [String(value), 'boolean'];
+  return [JSON.stringify(value), Array.isArray(value) ? 'array' : 'object'];
+}
+
+function wholeNumber(value: unknown, name: string, max: number): number {
+  if (typeof value !== 'number') throw new LineProblem(`${name} is missing or not a number`);
+  if (!Number.isInteger(value) || Math.abs(value) > max) throw new LineProblem(`${name} is not an integer`);
+  return value;
+}
+
+/** Reads one parsed predictions line into typed cells; throws LineProblem naming the first problem. */
+export function readPredictionsLine(line: unknown): ReadLine {
+  if (!isObject(line)) throw new LineProblem('is not a JSON object');
+  const docId = wholeNumber(line['doc_id'], 'doc_id', Number.MAX_SAFE_INTEGER);
+  const label = wholeNumber(line['label'], 'label', INT32_MAX);
+  const taskHash = hash(line, 'task_hash');
+  const modelHash = hash(line, 'model_hash');
+  const [native, nativeKind] = nativeId(line['native_id']);
+  const metrics = line['metrics'] ?? {};
+  if (!isObject(metrics)) throw new LineProblem('metrics is not an object');
+  const instanceSpecials: { out: Record<string, string> | null } = { out: null };
+  const instanceCells: Cell[] = [docId, native, nativeKind, label];
+  for (const spec of INSTANCE_METRICS) {
+    instanceCells.push(cell(spec, metrics[spec.name], 'metrics.', instanceSpecials));
+  }
+  const output = line['model_output'];
+  if (!Array.isArray(output))
+    throw new LineProblem('model_output is missing or not a list of answer choices');
+  if (output.length === 0) throw new LineProblem('model_output has no answer choices');
+  const choiceCells: Cell[][] = [];
+  for (let i = 0; i < output.length; i++) {
+    const choice: unknown = output[i];
+    const where = `model_output[${i}] (answer choice ${i}): `;
+    if (!isObject(choice)) throw new LineProblem(`${where}is not an object`);
+    const specials: { out: Record<string, string> | null } = { out: null };
+    const cells: Cell[] = [];
+    for (const spec of CHOICE_FIELDS) cells.push(cell(spec, choice[spec.name], where, specials));
+    cells.push(specials.out && JSON.stringify(specials.out));
+    choiceCells.push(cells);
+  }
+  const specials = instanceSpecials.out && JSON.stringify(instanceSpecials.out);
+  return { docId, taskHash, modelHash, instanceCells, instanceSpecials: specials, choiceCells };
 }

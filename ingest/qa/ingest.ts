@@ -22,15 +22,13 @@ import {
   readTarball,
   type TaskFileHandler,
 } from './sources.ts';
-import { DEFAULT_BATCH_BYTES, PredictionsStager } from './stage.ts';
+import { PredictionsStager } from './stage.ts';
 import { parseMetricsJson, TaskStager } from './tasks.ts';
 
 export const INGEST_KIND = 'qa';
 
 export interface QaIngestOptions {
   force?: boolean;
-  /** Bytes of predictions per batch sent to DuckDB (tests make it small to cross batch boundaries). */
-  batchBytes?: number;
   onReport?: (report: IngestReport) => void;
 }
 
@@ -101,8 +99,8 @@ async function firstRow(ctx: IngestContext, sql: string): Promise<unknown[] | un
 }
 
 /** Reads one unit inside the ingest's transaction. */
-async function ingestUnit(ctx: IngestContext, unit: QaUnit, batchBytes: number): Promise<void> {
-  const predictions = await PredictionsStager.create(ctx.conn, ctx.ingestId, batchBytes);
+async function ingestUnit(ctx: IngestContext, unit: QaUnit): Promise<void> {
+  const predictions = await PredictionsStager.create(ctx.conn, ctx.ingestId);
   const tasks = await TaskStager.create(ctx.conn);
   const seen = new Map<string, string>();
   let ignored = 0;
@@ -123,28 +121,16 @@ async function ingestUnit(ctx: IngestContext, unit: QaUnit, batchBytes: number):
     },
     async predictions(ref, source, bytes) {
       claim(ref, source);
-      const sink = await predictions.openFile(ref, source);
-      for await (const chunk of bytes) await sink.write(chunk as Buffer);
-      await sink.end();
+      await predictions.readFile(ref, source, bytes);
     },
     ignored() {
       ignored++;
     },
   };
-  try {
-    if (unit.kind === 'tarball') await readTarball(ctx.absolutePath, ctx.path, handler);
-    else
-      await readCheckpointDir(
-        ctx.absolutePath,
-        (name) => recordedPath(join(ctx.absolutePath, name)),
-        handler,
-      );
-    await predictions.flush();
-  } catch (error) {
-    // The batch still running in DuckDB holds earlier lines: its error (if any) is the first problem.
-    await predictions.settle();
-    throw error;
-  }
+  if (unit.kind === 'tarball') await readTarball(ctx.absolutePath, ctx.path, handler);
+  else
+    await readCheckpointDir(ctx.absolutePath, (name) => recordedPath(join(ctx.absolutePath, name)), handler);
+  await predictions.finish();
   await tasks.insert(ctx.ingestId);
   if (ignored > 0)
     ctx.warn(`${ignored} member(s) that are not <task>-metrics.json / -predictions.jsonl were skipped`);
@@ -156,7 +142,7 @@ async function ingestUnit(ctx: IngestContext, unit: QaUnit, batchBytes: number):
   await checkUnit(ctx);
 }
 
-/** Whole-unit checks: pairs of files, hashes, repeated questions; then counts and replaced rows. */
+/** Whole-unit checks: pairs of files, hashes; then counts and replaced rows. */
 async function checkUnit(ctx: IngestContext): Promise<void> {
   const id = ctx.ingestId;
   const unpaired = await firstRow(
@@ -186,18 +172,6 @@ async function checkUnit(ctx: IngestContext): Promise<void> {
       `predictions line has task_hash ${hashes[1]} / model_hash ${hashes[2]}, but its metrics.json says ${hashes[3]} / ${hashes[4]}`,
       { file: String(hashes[0]), line: 1, hint: 'the two files come from different evaluations' },
     );
-  }
-  const repeated = await firstRow(
-    ctx,
-    `SELECT f.source, max(i.line), i.doc_id FROM qa_instances i
-     JOIN _qa_files f USING (recipe, params, seed, step, task)
-     WHERE i.ingest_id = ${id} GROUP BY f.source, i.doc_id HAVING count(*) > 1 ORDER BY 1, 2 LIMIT 1`,
-  );
-  if (repeated) {
-    throw new MlduckError(`predictions line repeats doc_id ${repeated[2]} of an earlier line`, {
-      file: String(repeated[0]),
-      line: Number(repeated[1]),
-    });
   }
   const counts = await ctx.conn.runAndReadAll(
     `SELECT t.source, t.num_instances, count(i.doc_id) FROM (SELECT * FROM qa_tasks WHERE ingest_id = ${id}) t
@@ -235,11 +209,10 @@ export async function ingestQa(
   paths: readonly string[],
   options: QaIngestOptions = {},
 ): Promise<IngestReport[]> {
-  const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
   const reports: IngestReport[] = [];
   for (const unit of expandQaPaths(paths)) {
     const content = unit.kind === 'checkpoint' ? await checkpointContent(unit.path) : undefined;
-    const report = await wh.ingest(INGEST_KIND, unit.path, (ctx) => ingestUnit(ctx, unit, batchBytes), {
+    const report = await wh.ingest(INGEST_KIND, unit.path, (ctx) => ingestUnit(ctx, unit), {
       force: options.force ?? false,
       options: { layout: unit.kind },
       ...(content ? { content } : {}),

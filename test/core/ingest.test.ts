@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { MlduckError } from '../../src/errors.ts';
-import { appendRows } from '../../src/load.ts';
+import { appendRows, TableWriter } from '../../src/load.ts';
 import { type IngestContext, Warehouse } from '../../src/warehouse.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -106,6 +108,35 @@ describe('Warehouse.ingest', () => {
     expect((await wh.ingest('lines', file, loadLines)).status).toBe('ok');
     expect(await wh.scalar('SELECT count(*) FROM lines')).toBe(2n);
     wh.close();
+  });
+
+  it('drops the rows a writer still buffers when its ingest fails, even after it is collected', async () => {
+    const { wh, root } = await lineWarehouse();
+    const file = join(root, 'a.txt');
+    writeFileSync(file, 'one\n');
+    let writer: TableWriter | null = null;
+    const failing = async (ctx: IngestContext) => {
+      writer = await TableWriter.open(ctx.conn, 'lines');
+      for (let n = 0; n < 5000; n++) writer.append([ctx.ingestId, n, 'buffered']);
+      throw new MlduckError('bad row', { file, line: 5001 });
+    };
+    await expect(wh.ingest('lines', file, failing)).rejects.toThrow('bad row');
+    expect(() => writer?.close()).toThrow(/closed/);
+    // An appender left open flushes what it buffers when it is collected or its connection closes.
+    writer = null;
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    await new Promise((r) => setTimeout(r, 50));
+    gc();
+    expect(await wh.scalar('SELECT count(*) FROM lines')).toBe(0n);
+    wh.close();
+    const reopened = await Warehouse.open(wh.path, {
+      sqlDir: join(root, 'sql'),
+      viewsDir: join(root, 'views'),
+    });
+    expect(await reopened.scalar('SELECT count(*) FROM lines')).toBe(0n);
+    reopened.close();
   });
 
   it('refuses a missing file and a directory with errors naming the path', async () => {
