@@ -106,6 +106,18 @@ export function discardOpenWriters(conn: DuckDBConnection): void {
  * path of the neo client; never prepared INSERTs in a loop). Rows are in the table's column order.
  * The rows belong to the connection's open transaction.
  */
+/** One column of `TableWriter.appendColumns`. */
+export type ColumnCells =
+  /** The same cell in every row. */
+  | { constant: JsCell }
+  /**
+   * Numbers for a numeric or BOOLEAN (non-zero = true) column, NaN = NULL. Integer columns get integers;
+   * BIGINT ones safe integers.
+   */
+  | { numbers: ArrayLike<number> }
+  /** Typed cells as with `typedCells`. */
+  | { cells: readonly JsCell[] };
+
 export interface TableWriterOptions {
   /** Replaces the default cell conversion (which already handles microsecond timestamps). */
   converter?: ToDuckDBValueConverter<JsCell>;
@@ -150,6 +162,43 @@ export class TableWriter {
     this.count++;
   }
 
+  /**
+   * Appends `rows` rows given column by column (the fastest path: each vector is filled in one loop,
+   * with no row arrays and no converter). Rows appended before are written first.
+   */
+  appendColumns(rows: number, columns: readonly ColumnCells[]): void {
+    const types = this.columnTypes();
+    if (columns.length !== types.length) {
+      throw new Error(`expected ${types.length} columns, got ${columns.length}`);
+    }
+    this.writer.flush();
+    for (let start = 0; start < rows; start += CHUNK_ROWS) {
+      const size = Math.min(CHUNK_ROWS, rows - start);
+      const chunk = DuckDBDataChunk.create(types, size);
+      for (let c = 0; c < columns.length; c++) {
+        fillVector(
+          chunk.getColumnVector(c),
+          (types[c] as DuckDBType).typeId,
+          columns[c] as ColumnCells,
+          start,
+          size,
+        );
+      }
+      this.appender.appendDataChunk(chunk);
+    }
+    this.count += rows;
+  }
+
+  private types: DuckDBType[] | null = null;
+
+  private columnTypes(): DuckDBType[] {
+    if (!this.types) {
+      this.types = [];
+      for (let c = 0; c < this.appender.columnCount; c++) this.types.push(this.appender.columnType(c));
+    }
+    return this.types;
+  }
+
   get rowsWritten(): number {
     return this.count;
   }
@@ -177,6 +226,55 @@ export class TableWriter {
   }
 }
 
+const CHUNK_ROWS = 2048;
+
+interface WritableVector {
+  setItem(index: number, value: unknown): void;
+  flush(): void;
+}
+
+function fillVector(
+  vector: WritableVector,
+  typeId: DuckDBTypeId,
+  column: ColumnCells,
+  start: number,
+  size: number,
+): void {
+  if ('constant' in column) {
+    const value =
+      typeId === DuckDBTypeId.BIGINT && typeof column.constant === 'number'
+        ? BigInt(column.constant)
+        : column.constant;
+    for (let i = 0; i < size; i++) vector.setItem(i, value);
+  } else if ('numbers' in column) {
+    const numbers = column.numbers;
+    if (typeId === DuckDBTypeId.BIGINT) {
+      for (let i = 0; i < size; i++) {
+        const v = numbers[start + i] as number;
+        vector.setItem(i, Number.isNaN(v) ? null : BigInt(v));
+      }
+    } else if (typeId === DuckDBTypeId.BOOLEAN) {
+      for (let i = 0; i < size; i++) {
+        const v = numbers[start + i] as number;
+        vector.setItem(i, Number.isNaN(v) ? null : v !== 0);
+      }
+    } else {
+      for (let i = 0; i < size; i++) {
+        const v = numbers[start + i] as number;
+        vector.setItem(i, Number.isNaN(v) ? null : v);
+      }
+    }
+  } else {
+    const cells = column.cells;
+    const bigint = typeId === DuckDBTypeId.BIGINT;
+    for (let i = 0; i < size; i++) {
+      const v = cells[start + i];
+      vector.setItem(i, bigint && typeof v === 'number' ? BigInt(v) : v);
+    }
+  }
+  vector.flush();
+}
+
 /**
  * Fills 2048-row data chunks straight from typed cells (see `TableWriterOptions.typedCells`) and appends
  * them. Cells are not checked: a numeric vector coerces what it is given, so callers validate first.
@@ -186,7 +284,7 @@ class TypedChunkWriter {
   private readonly bigint: boolean[];
   private readonly columns: JsCell[][];
   private rows = 0;
-  private readonly capacity = 2048;
+  private readonly capacity = CHUNK_ROWS;
 
   constructor(private readonly appender: DuckDBAppender) {
     this.types = [];

@@ -7,22 +7,11 @@ import { createHash } from 'node:crypto';
 import { type Dirent, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MlduckError } from '../../src/errors.ts';
-import {
-  type IngestContext,
-  type IngestReport,
-  recordedPath,
-  sha256File,
-  type Warehouse,
-} from '../../src/warehouse.ts';
+import { type IngestContext, type IngestReport, sha256File, type Warehouse } from '../../src/warehouse.ts';
 import { isTaskFileName, type TaskFileRef, taskKeyString } from './layout.ts';
-import {
-  checkpointFiles,
-  isTarballName,
-  readCheckpointDir,
-  readTarball,
-  type TaskFileHandler,
-} from './sources.ts';
-import { PredictionsStager } from './stage.ts';
+import { UnitReader } from './reader.ts';
+import { checkpointFiles, isTarballName } from './sources.ts';
+import { PredictionsWriter } from './stage.ts';
 import { parseMetricsJson, TaskStager } from './tasks.ts';
 
 export const INGEST_KIND = 'qa';
@@ -98,9 +87,12 @@ async function firstRow(ctx: IngestContext, sql: string): Promise<unknown[] | un
   return (await ctx.conn.runAndReadAll(sql)).getRows()[0];
 }
 
-/** Reads one unit inside the ingest's transaction. */
-async function ingestUnit(ctx: IngestContext, unit: QaUnit): Promise<void> {
-  const predictions = await PredictionsStager.create(ctx.conn, ctx.ingestId);
+/** Questions per batch handed from the reading thread to the writing one. */
+const BATCH_QUESTIONS = 2048;
+
+/** Reads one unit inside the ingest's transaction: a reading thread parses, this thread writes. */
+async function ingestUnit(ctx: IngestContext, unit: QaUnit, reader: UnitReader): Promise<void> {
+  const predictions = await PredictionsWriter.create(ctx.conn, ctx.ingestId);
   const tasks = await TaskStager.create(ctx.conn);
   const seen = new Map<string, string>();
   let ignored = 0;
@@ -114,22 +106,24 @@ async function ingestUnit(ctx: IngestContext, unit: QaUnit): Promise<void> {
     }
     seen.set(id, source);
   };
-  const handler: TaskFileHandler = {
-    async metrics(ref, source, text) {
-      claim(ref, source);
-      tasks.add(ref, parseMetricsJson(text, source, ctx.warn), source);
+  await reader.read(
+    { unit: unit.kind, absolutePath: ctx.absolutePath, source: ctx.path, batchQuestions: BATCH_QUESTIONS },
+    {
+      metrics(ref, source, text) {
+        claim(ref, source);
+        tasks.add(ref, parseMetricsJson(text, source, ctx.warn), source);
+      },
+      file(file, ref, source) {
+        claim(ref, source);
+        predictions.addFile(file, ref, source);
+      },
+      batch: (batch) => predictions.write(batch),
+      fileEnd: (file, summary) => predictions.endFile(file, summary),
+      ignored() {
+        ignored++;
+      },
     },
-    async predictions(ref, source, bytes) {
-      claim(ref, source);
-      await predictions.readFile(ref, source, bytes);
-    },
-    ignored() {
-      ignored++;
-    },
-  };
-  if (unit.kind === 'tarball') await readTarball(ctx.absolutePath, ctx.path, handler);
-  else
-    await readCheckpointDir(ctx.absolutePath, (name) => recordedPath(join(ctx.absolutePath, name)), handler);
+  );
   await predictions.finish();
   await tasks.insert(ctx.ingestId);
   if (ignored > 0)
@@ -210,15 +204,20 @@ export async function ingestQa(
   options: QaIngestOptions = {},
 ): Promise<IngestReport[]> {
   const reports: IngestReport[] = [];
-  for (const unit of expandQaPaths(paths)) {
-    const content = unit.kind === 'checkpoint' ? await checkpointContent(unit.path) : undefined;
-    const report = await wh.ingest(INGEST_KIND, unit.path, (ctx) => ingestUnit(ctx, unit), {
-      force: options.force ?? false,
-      options: { layout: unit.kind },
-      ...(content ? { content } : {}),
-    });
-    options.onReport?.(report);
-    reports.push(report);
+  const reader = new UnitReader();
+  try {
+    for (const unit of expandQaPaths(paths)) {
+      const content = unit.kind === 'checkpoint' ? await checkpointContent(unit.path) : undefined;
+      const report = await wh.ingest(INGEST_KIND, unit.path, (ctx) => ingestUnit(ctx, unit, reader), {
+        force: options.force ?? false,
+        options: { layout: unit.kind },
+        ...(content ? { content } : {}),
+      });
+      options.onReport?.(report);
+      reports.push(report);
+    }
+  } finally {
+    await reader.close();
   }
   return reports;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { QuestionBatchBuilder } from '../../ingest/qa/batch.ts';
 import {
   CHOICE_FIELDS,
   INSTANCE_METRICS,
@@ -171,5 +172,50 @@ describe('qa predictions line', () => {
       'model_output[0] (answer choice 0): is_greedy is missing or not true or false',
     );
     expect(problem({ ...line, model_output: [{ ...choice, logits_per_byte: null }] })).toBeNull();
+  });
+});
+
+describe('qa question batches', () => {
+  const choice = (sum: number) => ({
+    sum_logits: sum,
+    num_tokens: 2,
+    num_tokens_all: 9,
+    is_greedy: sum > -1,
+    logits_per_token: sum / 2,
+    logits_per_char: sum / 4,
+    num_chars: 8,
+  });
+  const read = (docId: number, choices: number) =>
+    readPredictionsLine({
+      doc_id: docId,
+      native_id: docId,
+      label: 0,
+      metrics: { acc_raw: 1 },
+      model_output: Array.from({ length: choices }, (_, i) => choice(-i)),
+    });
+
+  it('gathers questions by column, NaN for NULL, growing the choice columns, one batch per capacity', () => {
+    const builder = new QuestionBatchBuilder(3, 2);
+    builder.add(read(10, 2), 1);
+    expect(builder.full).toBe(false);
+    builder.add(read(11, 9), 3);
+    expect(builder.full).toBe(true);
+    const { batch, transfer } = builder.take();
+    expect(builder.size).toBe(0);
+    expect(batch.file).toBe(3);
+    expect([batch.questions, batch.choices]).toEqual([2, 11]);
+    expect([...batch.docId]).toEqual([10, 11]);
+    expect([...batch.line]).toEqual([1, 3]);
+    expect([...batch.numChoices]).toEqual([2, 9]);
+    expect(batch.nativeId).toEqual(['10', '11']);
+    const acc = INSTANCE_METRICS.findIndex((m) => m.name === 'acc_raw');
+    const byte = INSTANCE_METRICS.findIndex((m) => m.name === 'acc_per_byte');
+    expect([...(batch.metrics[acc] as Float64Array)]).toEqual([1, 1]);
+    expect([...(batch.metrics[byte] as Float64Array)].every(Number.isNaN)).toBe(true);
+    expect([...batch.choiceDocId]).toEqual([10, 10, ...Array(9).fill(11)]);
+    expect([...batch.choiceIndex]).toEqual([0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const greedy = CHOICE_FIELDS.findIndex((f) => f.name === 'is_greedy');
+    expect([...(batch.choiceFields[greedy] as Float64Array)].slice(0, 3)).toEqual([1, 0, 1]);
+    expect(transfer.length).toBe(4 + INSTANCE_METRICS.length + 2 + CHOICE_FIELDS.length);
   });
 });

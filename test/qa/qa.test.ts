@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestQa } from '../../ingest/qa/ingest.ts';
+import { type ReaderCallbacks, UnitReader } from '../../ingest/qa/reader.ts';
 import { type TarMember, tarGz } from '../../scripts/qa/olmes.ts';
 import { MlduckError } from '../../src/errors.ts';
 import { Warehouse } from '../../src/warehouse.ts';
@@ -357,6 +358,42 @@ describe('qa: bad input is refused whole, naming the file and line', () => {
       /step-1250\.tar\.gz!step-1250\/arc_challenge-predictions\.jsonl$/,
     );
     expect(await counts(wh)).toEqual(before);
+  });
+
+  it('a failure on either thread stops the reading thread; the next unit starts a new one', async () => {
+    const reader = new UnitReader();
+    const counted = { files: 0, questions: 0 };
+    const callbacks = (failOn?: string): ReaderCallbacks => ({
+      metrics(_ref, source) {
+        if (failOn && source.endsWith(failOn)) throw new Error(`refused ${failOn}`);
+      },
+      file() {
+        counted.files++;
+      },
+      batch(batch) {
+        counted.questions += batch.questions;
+      },
+      fileEnd() {},
+      ignored() {},
+    });
+    const request = (path: string) => ({
+      unit: 'checkpoint' as const,
+      absolutePath: path,
+      source: path,
+      batchQuestions: 8,
+    });
+    await expect(reader.read(request(CKPT), callbacks('winogrande-metrics.json'))).rejects.toThrow(
+      /refused winogrande-metrics.json/,
+    );
+    const bad = checkpointCopy();
+    editLine(join(bad, 'hellaswag-predictions.jsonl'), 3, (o) => ({ ...o, label: 'x' }));
+    await expect(reader.read(request(bad), callbacks())).rejects.toThrow(/label is missing or not a number/);
+    counted.files = 0;
+    counted.questions = 0;
+    await reader.read(request(CKPT), callbacks());
+    await reader.read(request(CKPT), callbacks());
+    expect(counted).toEqual({ files: 6, questions: 190 });
+    await reader.close();
   });
 
   it('a truncated tarball', async () => {
