@@ -11,7 +11,7 @@ import { type IngestContext, type IngestReport, sha256File, type Warehouse } fro
 import { isTaskFileName, type TaskFileRef, taskKeyString } from './layout.ts';
 import { UnitReader } from './reader.ts';
 import { checkpointFiles, isTarballName } from './sources.ts';
-import { PredictionsWriter } from './stage.ts';
+import { PredictionsWriter } from './writer.ts';
 import { parseMetricsJson, TaskStager } from './tasks.ts';
 
 export const INGEST_KIND = 'qa';
