@@ -11,14 +11,28 @@ import { type IngestContext, type IngestReport, sha256File, type Warehouse } fro
 import { isTaskFileName, type TaskFileRef, taskKeyString } from './layout.ts';
 import { UnitReader } from './reader.ts';
 import { checkpointFiles, isTarballName } from './sources.ts';
-import { PredictionsWriter } from './writer.ts';
 import { parseMetricsJson, TaskStager } from './tasks.ts';
+import { PredictionsWriter } from './writer.ts';
 
 export const INGEST_KIND = 'qa';
 
 export interface QaIngestOptions {
   force?: boolean;
   onReport?: (report: IngestReport) => void;
+  /** Called a few times a second while units are read, and after each unit. */
+  onProgress?: (progress: QaProgress) => void;
+}
+
+export interface QaProgress {
+  units: number;
+  unitsDone: number;
+  /** The unit being read. */
+  unit: string;
+  /** Input bytes (tarballs as stored, compressed) of all units, and read so far. */
+  bytesTotal: number;
+  bytesRead: number;
+  /** Questions parsed so far (skipped units count none). */
+  questions: number;
 }
 
 export type QaUnit = { kind: 'tarball'; path: string } | { kind: 'checkpoint'; path: string };
@@ -71,6 +85,14 @@ export function expandQaPaths(paths: readonly string[]): QaUnit[] {
   return [...units.values()].sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** The bytes a unit's reading goes through: the tarball, or the task files of the directory. */
+function unitBytes(unit: QaUnit): number {
+  if (unit.kind === 'tarball') return statSync(unit.path).size;
+  return readdirSync(unit.path)
+    .filter(isTaskFileName)
+    .reduce((sum, name) => sum + statSync(join(unit.path, name)).size, 0);
+}
+
 /** A checkpoint directory's identity: sha256 over its task files' names and hashes. */
 async function checkpointContent(dir: string): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
@@ -91,7 +113,12 @@ async function firstRow(ctx: IngestContext, sql: string): Promise<unknown[] | un
 const BATCH_QUESTIONS = 2048;
 
 /** Reads one unit inside the ingest's transaction: a reading thread parses, this thread writes. */
-async function ingestUnit(ctx: IngestContext, unit: QaUnit, reader: UnitReader): Promise<void> {
+async function ingestUnit(
+  ctx: IngestContext,
+  unit: QaUnit,
+  reader: UnitReader,
+  onProgress: (bytes: number, questions: number) => void,
+): Promise<void> {
   const predictions = await PredictionsWriter.create(ctx.conn, ctx.ingestId);
   const tasks = await TaskStager.create(ctx.conn);
   const seen = new Map<string, string>();
@@ -122,6 +149,7 @@ async function ingestUnit(ctx: IngestContext, unit: QaUnit, reader: UnitReader):
       ignored() {
         ignored++;
       },
+      progress: onProgress,
     },
   );
   await predictions.finish();
@@ -204,15 +232,43 @@ export async function ingestQa(
   options: QaIngestOptions = {},
 ): Promise<IngestReport[]> {
   const reports: IngestReport[] = [];
+  const units = expandQaPaths(paths);
+  const sizes = units.map(unitBytes);
+  const progress: QaProgress = {
+    units: units.length,
+    unitsDone: 0,
+    unit: '',
+    bytesTotal: sizes.reduce((a, b) => a + b, 0),
+    bytesRead: 0,
+    questions: 0,
+  };
   const reader = new UnitReader();
   try {
-    for (const unit of expandQaPaths(paths)) {
+    for (const [index, unit] of units.entries()) {
+      const before = { bytes: progress.bytesRead, questions: progress.questions };
+      progress.unit = unit.path;
+      const onUnitProgress = (bytes: number, questions: number) => {
+        options.onProgress?.({
+          ...progress,
+          bytesRead: before.bytes + bytes,
+          questions: before.questions + questions,
+        });
+      };
       const content = unit.kind === 'checkpoint' ? await checkpointContent(unit.path) : undefined;
-      const report = await wh.ingest(INGEST_KIND, unit.path, (ctx) => ingestUnit(ctx, unit, reader), {
-        force: options.force ?? false,
-        options: { layout: unit.kind },
-        ...(content ? { content } : {}),
-      });
+      const report = await wh.ingest(
+        INGEST_KIND,
+        unit.path,
+        (ctx) => ingestUnit(ctx, unit, reader, onUnitProgress),
+        {
+          force: options.force ?? false,
+          options: { layout: unit.kind },
+          ...(content ? { content } : {}),
+        },
+      );
+      progress.unitsDone++;
+      progress.bytesRead = before.bytes + (sizes[index] as number);
+      progress.questions = before.questions + (report.rows['qa_instances'] ?? 0);
+      options.onProgress?.({ ...progress });
       options.onReport?.(report);
       reports.push(report);
     }

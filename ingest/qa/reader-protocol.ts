@@ -28,6 +28,8 @@ export type ReaderMessage =
   | { type: 'batch'; batch: QuestionBatch }
   | { type: 'file-end'; file: number; taskHash: string | null; modelHash: string | null; questions: number }
   | { type: 'ignored'; source: string }
+  /** Bytes of the unit's file(s) read and questions parsed so far (a few times a second). */
+  | { type: 'progress'; bytes: number; questions: number }
   | { type: 'done' }
   | { type: 'error'; error: SerializedError };
 

@@ -12,6 +12,8 @@ import type { MainMessage, ReaderMessage, ReadRequest, SerializedError } from '.
 import { readCheckpointDir, readTarball, type TaskFileHandler } from './sources.ts';
 
 const MAX_IN_FLIGHT = 4;
+/** Least time between two progress messages. */
+const PROGRESS_MS = 200;
 
 function serialize(error: unknown): SerializedError {
   if (error instanceof MlduckError) {
@@ -38,6 +40,14 @@ function serve(port: NonNullable<typeof parentPort>): void {
 
   const read = async (request: ReadRequest) => {
     let files = 0;
+    const progress = { bytes: 0, questions: 0, posted: 0 };
+    const onBytes = (bytes: number) => {
+      progress.bytes += bytes;
+      const now = performance.now();
+      if (now - progress.posted < PROGRESS_MS) return;
+      progress.posted = now;
+      post({ type: 'progress', bytes: progress.bytes, questions: progress.questions });
+    };
     const handler: TaskFileHandler = {
       async metrics(ref, source, text) {
         post({ type: 'metrics', ref, source, text });
@@ -45,7 +55,16 @@ function serve(port: NonNullable<typeof parentPort>): void {
       async predictions(ref, source, bytes) {
         const file = files++;
         post({ type: 'file', file, ref, source });
-        const summary = await readPredictions(file, source, bytes, request.batchQuestions, sendBatch);
+        const summary = await readPredictions(
+          file,
+          source,
+          bytes,
+          request.batchQuestions,
+          (batch, transfer) => {
+            progress.questions += batch.questions;
+            return sendBatch(batch, transfer);
+          },
+        );
         post({ type: 'file-end', file, ...summary });
       },
       ignored(source) {
@@ -53,8 +72,13 @@ function serve(port: NonNullable<typeof parentPort>): void {
       },
     };
     try {
-      if (request.unit === 'tarball') await readTarball(request.absolutePath, request.source, handler);
-      else await readCheckpointDir(request.absolutePath, (name) => `${request.source}/${name}`, handler);
+      if (request.unit === 'tarball')
+        await readTarball(request.absolutePath, request.source, handler, onBytes);
+      else {
+        const source = (name: string) => `${request.source}/${name}`;
+        await readCheckpointDir(request.absolutePath, source, handler, onBytes);
+      }
+      post({ type: 'progress', bytes: progress.bytes, questions: progress.questions });
       post({ type: 'done' });
     } catch (error) {
       post({ type: 'error', error: serialize(error) });

@@ -16,6 +16,8 @@ export interface ReaderCallbacks {
   batch(batch: QuestionBatch): void;
   fileEnd(file: number, summary: PredictionsSummary): void;
   ignored(source: string): void;
+  /** Bytes of the unit read and questions parsed so far. */
+  progress?(bytes: number, questions: number): void;
 }
 
 function revive(error: SerializedError): Error {
@@ -70,6 +72,9 @@ export class UnitReader {
               break;
             case 'ignored':
               callbacks.ignored(message.source);
+              break;
+            case 'progress':
+              callbacks.progress?.(message.bytes, message.questions);
               break;
             case 'done':
               stop();

@@ -143,17 +143,25 @@ async function walkTarball(
   if (feedError) throw archiveError(source, feedError);
 }
 
-/** Reads a tarball file (`absolutePath`, recorded as `source`). */
+/** A file's byte stream, telling `onBytes` how much of it was read. */
+function fileBytes(path: string, onBytes?: (bytes: number) => void): ByteSource {
+  const stream = createReadStream(path, { highWaterMark: READ_CHUNK });
+  if (onBytes) stream.on('data', (chunk) => onBytes(chunk.length));
+  return stream as unknown as ByteSource;
+}
+
+/** Reads a tarball file (`absolutePath`, recorded as `source`); `onBytes` follows the file bytes read. */
 export async function readTarball(
   absolutePath: string,
   source: string,
   handler: TaskFileHandler,
+  onBytes?: (bytes: number) => void,
 ): Promise<void> {
   const name = basename(absolutePath);
   const step = CHECKPOINT_TARBALL_RE.exec(name);
   await unwrapHandlerFailure(() =>
     walkTarball(
-      createReadStream(absolutePath, { highWaterMark: READ_CHUNK }),
+      fileBytes(absolutePath, onBytes),
       GZIP_RE.test(name),
       dirname(absolutePath).split(/[\\/]/).join('/'),
       source,
@@ -180,16 +188,23 @@ export async function checkpointFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Reads a `step-<N>/` directory; `source(name)` names a file of it for errors and qa_tasks.source. */
+/**
+ * Reads a `step-<N>/` directory; `source(name)` names a file of it for errors and qa_tasks.source;
+ * `onBytes` follows the file bytes read.
+ */
 export async function readCheckpointDir(
   dir: string,
   source: (fileName: string) => string,
   handler: TaskFileHandler,
+  onBytes?: (bytes: number) => void,
 ): Promise<void> {
   for (const name of await checkpointFiles(dir)) {
     const path = join(dir, name);
     const ref = parseTaskFilePath(path, source(name));
-    if (ref.kind === 'metrics') await handler.metrics(ref, source(name), await readFile(path, 'utf8'));
-    else await handler.predictions(ref, source(name), createReadStream(path, { highWaterMark: READ_CHUNK }));
+    if (ref.kind === 'metrics') {
+      const text = await readFile(path);
+      onBytes?.(text.length);
+      await handler.metrics(ref, source(name), text.toString('utf8'));
+    } else await handler.predictions(ref, source(name), fileBytes(path, onBytes));
   }
 }

@@ -1,8 +1,17 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestQa } from '../../ingest/qa/ingest.ts';
+import { ingestQa, type QaProgress } from '../../ingest/qa/ingest.ts';
 import { type ReaderCallbacks, UnitReader } from '../../ingest/qa/reader.ts';
 import { type TarMember, tarGz } from '../../scripts/qa/olmes.ts';
 import { MlduckError } from '../../src/errors.ts';
@@ -85,11 +94,32 @@ async function expectIngestError(
 describe('qa: tree and tarballs of the examples', () => {
   let fromTree: Warehouse;
   let fromTarballs: Warehouse;
+  const progress: QaProgress[] = [];
   beforeAll(async () => {
     fromTree = await warehouse();
     fromTarballs = await warehouse();
-    await ingestQa(fromTree, [TREE]);
+    await ingestQa(fromTree, [TREE], { onProgress: (p) => progress.push(p) });
     await ingestQa(fromTarballs, [join(EXAMPLES, 'tarballs')]);
+  });
+
+  it('reports progress: input bytes and questions only grow, and end at the whole input', () => {
+    const sizes = readdirSync(TREE, { recursive: true, encoding: 'utf8' })
+      .filter((name) => /-(metrics\.json|predictions\.jsonl)$/.test(name))
+      .reduce((sum, name) => sum + statSync(join(TREE, name)).size, 0);
+    const last = progress.at(-1);
+    expect(last).toMatchObject({
+      units: 8,
+      unitsDone: 8,
+      bytesTotal: sizes,
+      bytesRead: sizes,
+      questions: 760,
+    });
+    for (let i = 1; i < progress.length; i++) {
+      const [a, b] = [progress[i - 1] as QaProgress, progress[i] as QaProgress];
+      expect(b.bytesRead).toBeGreaterThanOrEqual(a.bytesRead);
+      expect(b.questions).toBeGreaterThanOrEqual(a.questions);
+    }
+    expect(progress.filter((p) => p.unitsDone === 0 && p.questions > 0).length).toBeGreaterThan(0);
   });
 
   it('ingests 2 recipes × 2 sizes × 2 steps × 3 tasks, one ingest per checkpoint directory or tarball', async () => {
