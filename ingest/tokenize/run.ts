@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { confinedPath, safeSegment } from '../../src/confine.ts';
 import { MlduckError } from '../../src/errors.ts';
 import { MLDUCK_VERSION } from '../../src/version.ts';
 import { recordedPath, sha256File } from '../../src/warehouse.ts';
@@ -146,8 +147,12 @@ export function discoverInputs(input: string, recursive: boolean, cwd: string): 
   }
   const bySplit = new Map<string, InputFile>();
   const inputs = files.map((file) => {
-    const split = basename(file, '.jsonl');
     const display = recordedPath(file, cwd);
+    // The split names a folder of the output that --force clears: it must be one plain path segment.
+    const split = safeSegment(basename(file, '.jsonl'), 'split name (the file name without .jsonl)', {
+      file: display,
+      hint: 'rename the file',
+    });
     const other = bySplit.get(split);
     if (other) {
       throw new MlduckError(
@@ -206,11 +211,14 @@ class StatsCollector {
 const sortedRecord = <T>(map: Map<string, T>): Record<string, T> =>
   Object.fromEntries([...map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 
-/** Removes what an earlier run left in a split folder (shards, temp shards, stats) before rewriting it. */
-function clearSplitDir(dir: string): void {
+/**
+ * Removes what an earlier run wrote in a split folder (shards, temp shards, the split's stats) before
+ * rewriting it. Only those names: whatever else a person keeps there stays, with or without --force.
+ */
+function clearSplitDir(dir: string, split: string): void {
   if (!existsSync(dir)) return;
   for (const name of readdirSync(dir)) {
-    if (/^shard_\d+\.parquet(\.tmp)?$/.test(name) || name.endsWith('_stats.json')) {
+    if (/^shard_\d+\.parquet(\.tmp)?$/.test(name) || name === `${split}_stats.json`) {
       rmSync(join(dir, name), { force: true });
     }
   }
@@ -353,7 +361,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
         sha256: await sha256File(file.absolute),
       };
       const fingerprint = splitFingerprint(input, resolved.sha256, splitOptions);
-      const splitDir = join(outputDir, file.split);
+      const splitDir = confinedPath(outputDir, [file.split], 'split folder', { file: file.display });
       const previous = splits[file.split];
       if (
         options.skipExisting &&
@@ -374,8 +382,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
         delete splits[file.split];
         writeManifest(outputDir, manifestFor());
       }
-      if (options.force) rmSync(splitDir, { recursive: true, force: true });
-      clearSplitDir(splitDir);
+      clearSplitDir(splitDir, file.split);
       mkdirSync(splitDir, { recursive: true });
       if (!staging) {
         mkdirSync(stagingDir, { recursive: true });
