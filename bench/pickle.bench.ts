@@ -5,9 +5,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ingestPickle } from '../ingest/pickle/load.ts';
 import { lowerValue } from '../ingest/pickle/lower.ts';
 import { Frame } from '../ingest/pickle/lowered.ts';
+import { ingestPickle } from '../ingest/pickle/source.ts';
 import { loadPickle } from '../ingest/pickle/vm.ts';
 import { benchFrame } from '../scripts/pickle/frame-writer.ts';
 import { Warehouse } from '../src/warehouse.ts';

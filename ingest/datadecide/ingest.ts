@@ -1,50 +1,18 @@
 /**
  * `mlduck ingest datadecide <paths…>`: each Parquet file is detected by its columns and ingested in its own
- * transaction (Warehouse.ingest). Directories are walked for `*.parquet`.
+ * transaction (the source driver, src/source.ts). Directories are walked for `*.parquet`.
  */
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MlduckError } from '../../src/errors.ts';
-import type { IngestContext, IngestReport, Warehouse } from '../../src/warehouse.ts';
+import { type IngestRunOptions, ingestWith, type Source } from '../../src/source.ts';
+import type { IngestReport, Warehouse } from '../../src/warehouse.ts';
 import { type DatadecideFormat, detectFormat } from './detect.ts';
 import { ingestFullEval } from './full-eval.ts';
 import { ingestHfEvalResults, ingestHfPplResults } from './hf.ts';
 import { ingestSeedStats } from './seed-stats.ts';
-import { describeParquet } from './source.ts';
+import { describeParquet, type SourceColumn } from './source.ts';
 
 export const INGEST_KIND = 'datadecide';
-
-export interface DatadecideIngestOptions {
-  /** Re-ingest files whose bytes were ingested before. */
-  force?: boolean;
-  /** Called after each file. */
-  onReport?: (report: IngestReport) => void;
-}
-
-/** The files a path stands for: itself, or the `*.parquet` files below a directory (sorted). */
-export function expandPaths(paths: readonly string[]): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    )) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.parquet')) files.push(full);
-    }
-  };
-  for (const path of paths) {
-    let isDir = false;
-    try {
-      isDir = statSync(path).isDirectory();
-    } catch {
-      throw new MlduckError('no such file or directory', { file: path, kind: 'usage' });
-    }
-    if (isDir) walk(path);
-    else files.push(path);
-  }
-  return files;
-}
 
 /**
  * Upstream merges downstream and perplexity rows and derives tokens/compute from the downstream rows: so
@@ -58,60 +26,56 @@ const FORMAT_ORDER: Record<DatadecideFormat, number> = {
   seed_stats: 3,
 };
 
-async function ingestOne(ctx: IngestContext): Promise<void> {
-  const columns = await describeParquet(ctx.conn, ctx.absolutePath, ctx.path);
-  const detection = detectFormat(columns.map((c) => c.name));
-  if (!detection) {
-    throw new MlduckError(
-      'not a DataDecide file: no params/data/step columns, no metrics or perplexity columns',
-      {
-        file: ctx.path,
-        hint: 'expected full_eval(_raw).parquet, mean_eval/std_eval.parquet, or DataDecide-eval-results / DataDecide-ppl-results rows',
-      },
-    );
-  }
-  if (detection.missing.length > 0) {
-    throw new MlduckError(
-      `looks like ${detection.format} but lacks the id column(s) ${detection.missing.join(', ')}`,
-      { file: ctx.path, hint: 'every DataDecide row is keyed by params, data, seed and step' },
-    );
-  }
-  switch (detection.format) {
-    case 'full_eval':
-      return ingestFullEval(ctx, columns);
-    case 'hf_eval_results':
-      return ingestHfEvalResults(ctx, columns);
-    case 'hf_ppl_results':
-      return ingestHfPplResults(ctx, columns);
-    case 'seed_stats':
-      return ingestSeedStats(ctx, columns);
-  }
+interface DatadecideDetection {
+  format: DatadecideFormat;
+  columns: SourceColumn[];
 }
 
+/** DataDecide Parquet as a source: the format told by the columns. */
+export const datadecideSource: Source<DatadecideDetection> = {
+  kind: INGEST_KIND,
+  description:
+    'DataDecide pretraining evaluations: full_eval(_raw).parquet, mean_eval/std_eval.parquet, and raw Hugging Face DataDecide-eval-results / DataDecide-ppl-results rows (detected by columns; directories are walked for *.parquet)',
+  pathsHelp: 'Parquet files or directories',
+  walk: { accept: (name) => name.endsWith('.parquet'), expected: '*.parquet files' },
+  async detect(input, conn) {
+    const columns = await describeParquet(conn, input.absolutePath, input.path);
+    const detection = detectFormat(columns.map((c) => c.name));
+    if (!detection) return null;
+    if (detection.missing.length > 0) {
+      throw new MlduckError(
+        `looks like ${detection.format} but lacks the id column(s) ${detection.missing.join(', ')}`,
+        { file: input.path, hint: 'every DataDecide row is keyed by params, data, seed and step' },
+      );
+    }
+    return { format: detection.format, columns };
+  },
+  unrecognised: {
+    message: 'not a DataDecide file: no params/data/step columns, no metrics or perplexity columns',
+    hint: 'expected full_eval(_raw).parquet, mean_eval/std_eval.parquet, or DataDecide-eval-results / DataDecide-ppl-results rows',
+  },
+  rank: (detection) => FORMAT_ORDER[detection.format],
+  load(ctx) {
+    const { format, columns } = ctx.detection;
+    switch (format) {
+      case 'full_eval':
+        return ingestFullEval(ctx, columns);
+      case 'hf_eval_results':
+        return ingestHfEvalResults(ctx, columns);
+      case 'hf_ppl_results':
+        return ingestHfPplResults(ctx, columns);
+      case 'seed_stats':
+        return ingestSeedStats(ctx, columns);
+    }
+  },
+  demoInputs: (examplesDir) => [join(examplesDir, 'datadecide')],
+};
+
 /** Ingests every file; stops at the first failure (earlier files stay ingested). */
-export async function ingestDatadecide(
+export function ingestDatadecide(
   wh: Warehouse,
   paths: readonly string[],
-  options: DatadecideIngestOptions = {},
+  options: IngestRunOptions = {},
 ): Promise<IngestReport[]> {
-  const files = expandPaths(paths);
-  const ranked: { file: string; rank: number }[] = [];
-  for (const file of files) {
-    let rank = 0;
-    try {
-      const columns = await describeParquet(wh.conn, file, file);
-      rank = FORMAT_ORDER[detectFormat(columns.map((c) => c.name))?.format ?? 'full_eval'];
-    } catch {
-      // Reported with its path by the ingest itself.
-    }
-    ranked.push({ file, rank });
-  }
-  ranked.sort((a, b) => a.rank - b.rank);
-  const reports: IngestReport[] = [];
-  for (const { file } of ranked) {
-    const report = await wh.ingest(INGEST_KIND, file, ingestOne, { force: options.force ?? false });
-    options.onReport?.(report);
-    reports.push(report);
-  }
-  return reports;
+  return ingestWith(wh, datadecideSource, paths, options);
 }

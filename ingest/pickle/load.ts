@@ -7,13 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MlduckError } from '../../src/errors.ts';
-import {
-  type IngestContext,
-  type IngestReport,
-  sqlIdent,
-  sqlString,
-  type Warehouse,
-} from '../../src/warehouse.ts';
+import { type IngestContext, sqlIdent, sqlString } from '../../src/warehouse.ts';
 import { appendCells } from './append.ts';
 import { PickleError, readPickle, sniffContainer } from './index.ts';
 import { Frame, LDict, type Lowered, SeriesValue } from './lowered.ts';
@@ -33,12 +27,6 @@ export const PICKLE_KIND = 'pickle';
 const GENERATED_MARK = '[made by mlduck ingest pickle]';
 /** Largest decompressed gzip pickle accepted (1 GiB). */
 const MAX_DECOMPRESSED = 1024 ** 3;
-
-export interface PickleIngestOptions {
-  /** Base table name for generic pickles (default: the file name without extension). */
-  table?: string;
-  force?: boolean;
-}
 
 function normalType(sqlType: string): string {
   return sqlType.replace('TIMESTAMPTZ', 'TIMESTAMP WITH TIME ZONE').toUpperCase();
@@ -252,37 +240,31 @@ export function readPickleFile(path: string, shownAs: string = path): Lowered {
   }
 }
 
-/** Ingests one pickle file (one transaction). */
-export async function ingestPickle(
-  wh: Warehouse,
-  path: string,
-  options: PickleIngestOptions = {},
-): Promise<IngestReport> {
-  const table = options.table === undefined ? undefined : tableName(options.table);
-  if (options.table !== undefined && table !== options.table) {
-    throw new MlduckError(`--table ${options.table} is not a plain table name`, {
+/** Checks a --table name: a plain table name, as tableName() would make it. */
+export function checkTableOption(name: string): string {
+  const table = tableName(name);
+  if (table !== name) {
+    throw new MlduckError(`--table ${name} is not a plain table name`, {
       kind: 'usage',
       hint: `use lowercase letters, digits and underscores, e.g. ${table}`,
     });
   }
-  return wh.ingest(
-    PICKLE_KIND,
-    path,
-    async (ctx) => {
-      const value = readPickleFile(ctx.absolutePath, ctx.path);
-      const modernized = recognizeModernized(value);
-      if (modernized)
-        return writeModernized(ctx, modernized, (name, spec, key) =>
-          writeGeneratedTable(ctx, name, spec, key, 'DataFrame'),
-        );
-      const matched = recognizeMatched(value);
-      if (matched) return writeMatched(ctx, matched);
-      await writeGeneric(
-        ctx,
-        value,
-        table ?? tableName(basename(path).replace(/\.(pkl|pickle|p)(\.gz)?$/i, '')),
-      );
-    },
-    { force: options.force ?? false, options: table ? { table } : {} },
+  return table;
+}
+
+/** Reads the pickle of the ingest and writes its tables: the known dr_showntell shapes, or generic ones. */
+export async function loadPickle(ctx: IngestContext, table: string | undefined): Promise<void> {
+  const value = readPickleFile(ctx.absolutePath, ctx.path);
+  const modernized = recognizeModernized(value);
+  if (modernized)
+    return writeModernized(ctx, modernized, (name, spec, key) =>
+      writeGeneratedTable(ctx, name, spec, key, 'DataFrame'),
+    );
+  const matched = recognizeMatched(value);
+  if (matched) return writeMatched(ctx, matched);
+  await writeGeneric(
+    ctx,
+    value,
+    table ?? tableName(basename(ctx.absolutePath).replace(/\.(pkl|pickle|p)(\.gz)?$/i, '')),
   );
 }

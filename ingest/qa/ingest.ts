@@ -4,9 +4,10 @@
  * a directory argument is walked for both. Everything of a unit lands, or nothing does.
  */
 import { createHash } from 'node:crypto';
-import { type Dirent, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { MlduckError } from '../../src/errors.ts';
+import { type IngestRunOptions, ingestWith, type LoadContext, type Source } from '../../src/source.ts';
 import { type IngestContext, type IngestReport, sha256File, type Warehouse } from '../../src/warehouse.ts';
 import { isTaskFileName, type TaskFileRef, taskKeyString } from './layout.ts';
 import { UnitReader } from './reader.ts';
@@ -16,74 +17,7 @@ import { PredictionsWriter } from './writer.ts';
 
 export const INGEST_KIND = 'qa';
 
-export interface QaIngestOptions {
-  force?: boolean;
-  onReport?: (report: IngestReport) => void;
-  /** Called a few times a second while units are read, and after each unit. */
-  onProgress?: (progress: QaProgress) => void;
-}
-
-export interface QaProgress {
-  units: number;
-  unitsDone: number;
-  /** The unit being read. */
-  unit: string;
-  /** Input bytes (tarballs as stored, compressed) of all units, and read so far. */
-  bytesTotal: number;
-  bytesRead: number;
-  /** Questions parsed so far (skipped units count none). */
-  questions: number;
-}
-
 export type QaUnit = { kind: 'tarball'; path: string } | { kind: 'checkpoint'; path: string };
-
-/** The ingest units a list of paths stands for, sorted and without repeats. */
-export function expandQaPaths(paths: readonly string[]): QaUnit[] {
-  const units = new Map<string, QaUnit>();
-  const add = (unit: QaUnit) => units.set(resolve(unit.path), unit);
-  const walk = (dir: string) => {
-    const entries = readdirSync(dir, { withFileTypes: true }).sort((a: Dirent, b: Dirent) =>
-      a.name.localeCompare(b.name),
-    );
-    if (entries.some((e) => e.isFile() && isTaskFileName(e.name))) add({ kind: 'checkpoint', path: dir });
-    for (const entry of entries) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && isTarballName(entry.name)) add({ kind: 'tarball', path: full });
-    }
-  };
-  for (const path of paths) {
-    let stat: ReturnType<typeof statSync>;
-    try {
-      stat = statSync(path);
-    } catch {
-      throw new MlduckError('no such file or directory', { file: path, kind: 'usage' });
-    }
-    if (stat.isDirectory()) {
-      const before = units.size;
-      walk(path);
-      if (units.size === before) {
-        throw new MlduckError(
-          'no OLMES outputs here: no *.tar.gz and no step-<N>/ directory of <task>-metrics.json / -predictions.jsonl',
-          {
-            file: path,
-          },
-        );
-      }
-    } else if (isTarballName(path)) add({ kind: 'tarball', path });
-    else if (isTaskFileName(basename(path))) add({ kind: 'checkpoint', path: dirname(path) });
-    else {
-      throw new MlduckError(
-        'not an OLMES output: expected a tarball (.tar.gz), a step-<N>/ directory or a <task>-predictions.jsonl',
-        {
-          file: path,
-          kind: 'usage',
-        },
-      );
-    }
-  }
-  return [...units.values()].sort((a, b) => a.path.localeCompare(b.path));
-}
 
 /** The bytes a unit's reading goes through: the tarball, or the task files of the directory. */
 function unitBytes(unit: QaUnit): number {
@@ -113,12 +47,9 @@ async function firstRow(ctx: IngestContext, sql: string): Promise<unknown[] | un
 const BATCH_QUESTIONS = 2048;
 
 /** Reads one unit inside the ingest's transaction: a reading thread parses, this thread writes. */
-async function ingestUnit(
-  ctx: IngestContext,
-  unit: QaUnit,
-  reader: UnitReader,
-  onProgress: (bytes: number, questions: number) => void,
-): Promise<void> {
+async function ingestUnit(ctx: LoadContext<QaUnit, UnitReader>): Promise<void> {
+  const unit = ctx.detection;
+  const reader = ctx.session;
   const predictions = await PredictionsWriter.create(ctx.conn, ctx.ingestId);
   const tasks = await TaskStager.create(ctx.conn);
   const seen = new Map<string, string>();
@@ -149,7 +80,7 @@ async function ingestUnit(
       ignored() {
         ignored++;
       },
-      progress: onProgress,
+      progress: (bytes, questions) => ctx.progress(bytes, questions),
     },
   );
   await predictions.finish();
@@ -225,55 +156,44 @@ async function checkUnit(ctx: IngestContext): Promise<void> {
   }
 }
 
+/** OLMES per-question outputs as a source: tarballs and checkpoint folders are the units. */
+export const qaSource: Source<QaUnit, UnitReader> = {
+  kind: INGEST_KIND,
+  description:
+    'OLMES per-question outputs (DataDecide-eval-instances): extracted <recipe>/<params>/seed-<n>/step-<N>/ directories of <task>-metrics.json + <task>-predictions.jsonl, per-checkpoint step-<N>.tar.gz and per-recipe tarballs, read streaming; directories are walked for both',
+  pathsHelp: 'tarballs, step-<N> directories or trees holding them',
+  walk: {
+    accept: isTarballName,
+    unit: (_dir, entries) => entries.some((e) => e.isFile() && isTaskFileName(e.name)),
+    expected:
+      'OLMES outputs: no *.tar.gz and no step-<N>/ directory of <task>-metrics.json / -predictions.jsonl',
+  },
+  // A task file stands for its checkpoint folder.
+  named: (path) => (isTaskFileName(basename(path)) ? dirname(path) : path),
+  async detect(input) {
+    if (input.isDirectory) return { kind: 'checkpoint', path: input.path };
+    return isTarballName(input.path) ? { kind: 'tarball', path: input.path } : null;
+  },
+  unrecognised: {
+    message:
+      'not an OLMES output: expected a tarball (.tar.gz), a step-<N>/ directory or a <task>-predictions.jsonl',
+  },
+  content: (input) => checkpointContent(input.absolutePath),
+  size: (input) =>
+    unitBytes({ kind: input.isDirectory ? 'checkpoint' : 'tarball', path: input.absolutePath }),
+  recordedOptions: (unit) => ({ layout: unit.kind }),
+  items: 'questions',
+  openSession: () => new UnitReader(),
+  closeSession: (reader) => reader.close(),
+  load: ingestUnit,
+  demoInputs: (examplesDir) => [join(examplesDir, 'qa', 'tarballs')],
+};
+
 /** Ingests every unit; stops at the first failure (earlier units stay ingested). */
-export async function ingestQa(
+export function ingestQa(
   wh: Warehouse,
   paths: readonly string[],
-  options: QaIngestOptions = {},
+  options: IngestRunOptions = {},
 ): Promise<IngestReport[]> {
-  const reports: IngestReport[] = [];
-  const units = expandQaPaths(paths);
-  const sizes = units.map(unitBytes);
-  const progress: QaProgress = {
-    units: units.length,
-    unitsDone: 0,
-    unit: '',
-    bytesTotal: sizes.reduce((a, b) => a + b, 0),
-    bytesRead: 0,
-    questions: 0,
-  };
-  const reader = new UnitReader();
-  try {
-    for (const [index, unit] of units.entries()) {
-      const before = { bytes: progress.bytesRead, questions: progress.questions };
-      progress.unit = unit.path;
-      const onUnitProgress = (bytes: number, questions: number) => {
-        options.onProgress?.({
-          ...progress,
-          bytesRead: before.bytes + bytes,
-          questions: before.questions + questions,
-        });
-      };
-      const content = unit.kind === 'checkpoint' ? await checkpointContent(unit.path) : undefined;
-      const report = await wh.ingest(
-        INGEST_KIND,
-        unit.path,
-        (ctx) => ingestUnit(ctx, unit, reader, onUnitProgress),
-        {
-          force: options.force ?? false,
-          options: { layout: unit.kind },
-          ...(content ? { content } : {}),
-        },
-      );
-      progress.unitsDone++;
-      progress.bytesRead = before.bytes + (sizes[index] as number);
-      progress.questions = before.questions + (report.rows['qa_instances'] ?? 0);
-      options.onProgress?.({ ...progress });
-      options.onReport?.(report);
-      reports.push(report);
-    }
-  } finally {
-    await reader.close();
-  }
-  return reports;
+  return ingestWith(wh, qaSource, paths, options);
 }

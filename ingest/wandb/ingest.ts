@@ -2,10 +2,11 @@
  * `mlduck ingest wandb <paths…>`: each file is detected by its content (Parquet columns or the first JSON
  * value) as one of the W&B export generations and ingested in its own transaction (Warehouse.ingest).
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MlduckError } from '../../src/errors.ts';
+import { type IngestRunOptions, ingestWith, type Source } from '../../src/source.ts';
 import { type IngestContext, type IngestReport, sqlString, type Warehouse } from '../../src/warehouse.ts';
 import {
   jsonToMapSql,
@@ -40,39 +41,7 @@ export interface Detection {
   parquetColumns?: ParquetColumn[];
 }
 
-export interface WandbIngestOptions {
-  force?: boolean;
-  onReport?: (report: IngestReport) => void;
-  /** Called for files of a directory that are not W&B exports (manifest.json, state.json …). */
-  onSkip?: (path: string, why: string) => void;
-}
-
 const EXPORT_EXTENSIONS = /\.(parquet|jsonl|ndjson|json)$/i;
-
-/** The files a path stands for: itself, or the export-looking files below a directory (sorted). */
-export function expandPaths(paths: readonly string[]): { file: string; fromDirectory: boolean }[] {
-  const files: { file: string; fromDirectory: boolean }[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    )) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (EXPORT_EXTENSIONS.test(entry.name)) files.push({ file: full, fromDirectory: true });
-    }
-  };
-  for (const path of paths) {
-    let isDir = false;
-    try {
-      isDir = statSync(path).isDirectory();
-    } catch {
-      throw new MlduckError('no such file or directory', { file: path, kind: 'usage' });
-    }
-    if (isDir) walk(path);
-    else files.push({ file: path, fromDirectory: false });
-  }
-  return files;
-}
 
 function firstBytes(path: string, n: number): Buffer {
   const fd = openSync(path, 'r');
@@ -313,67 +282,51 @@ async function loadHistory(ctx: IngestContext, detection: Detection): Promise<vo
   }
 }
 
+/** W&B exports as a source: every generation detected by content, runs before history. */
+export const wandbSource: Source<Detection> = {
+  kind: INGEST_KIND,
+  description:
+    'W&B runs and history exports of every generation, detected by content: dr_wandb v0 runs_metadata*.parquet / runs_history.parquet, notebook JSONL (history one array per line), v3 runs.jsonl/history.jsonl, and DuckDB Parquet of those (directories are walked for *.parquet, *.jsonl, *.json)',
+  pathsHelp: 'export files or directories',
+  walk: { accept: (name) => EXPORT_EXTENSIONS.test(name), expected: '*.parquet, *.jsonl or *.json files' },
+  detect: (input, conn) => detectFormat(conn, input.absolutePath, input.path),
+  unrecognised: {
+    message: 'not a W&B export: expected runs (run_id + run fields) or history (run_id + step/metrics)',
+    hint: 'accepted: dr_wandb runs_metadata*/runs_history Parquet, notebook or v3 runs/history JSONL, or their DuckDB Parquet',
+  },
+  // Runs before history, so that "history run not in any runs file" is only reported when it is true.
+  rank: (detection) => (detection.kind === 'history' ? 1 : 0),
+  recordedOptions: (detection) => ({ format: detection.format }),
+  // History inserts need no source order (runs do: the last duplicate in the file wins). The setting is
+  // changed outside the ingest transaction, because an aborted transaction refuses SET.
+  around: (detection, conn, run) =>
+    detection.kind === 'history' ? withRelaxedInsertionOrder(conn, run) : run(),
+  async load(ctx) {
+    try {
+      await ingestFile(ctx, ctx.detection);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (!/Invalid Input Error|IO Error|Malformed JSON|parquet/i.test(message)) throw err;
+      throw inputError(
+        err,
+        ctx.path,
+        ctx.detection.format.endsWith('parquet') ? 'not a readable Parquet file' : 'JSON that does not parse',
+      );
+    }
+  },
+  demoInputs: (examplesDir) => [
+    // The real v0 samples only (fast); the other generations in examples/wandb/ hold the same runs and are
+    // exercised by the tests and `mlduck ingest wandb examples/wandb`.
+    join(examplesDir, 'wandb', 'wandb_runs_sample.parquet'),
+    join(examplesDir, 'wandb', 'wandb_history_sample.parquet'),
+  ],
+};
+
 /** Ingests W&B export files and directories; one transaction (and one ingest_log row) per file. */
-export async function ingestWandb(
+export function ingestWandb(
   wh: Warehouse,
   paths: readonly string[],
-  options: WandbIngestOptions = {},
+  options: IngestRunOptions = {},
 ): Promise<IngestReport[]> {
-  const files = expandPaths(paths);
-  // Runs before history, so that "history run not in any runs file" is only reported when it is true.
-  const detected: { file: string; detection: Detection }[] = [];
-  for (const { file, fromDirectory } of files) {
-    let detection: Detection | null;
-    try {
-      detection = await detectFormat(wh.conn, file, file);
-    } catch (err) {
-      throw err instanceof MlduckError ? err : inputError(err, file, 'unreadable file');
-    }
-    if (!detection) {
-      if (fromDirectory) {
-        options.onSkip?.(file, 'not a W&B runs or history export (e.g. manifest.json/state.json)');
-        continue;
-      }
-      throw new MlduckError(
-        'not a W&B export: expected runs (run_id + run fields) or history (run_id + step/metrics)',
-        {
-          file,
-          hint: 'accepted: dr_wandb runs_metadata*/runs_history Parquet, notebook or v3 runs/history JSONL, or their DuckDB Parquet',
-        },
-      );
-    }
-    detected.push({ file, detection });
-  }
-  detected.sort((a, b) => Number(a.detection.kind === 'history') - Number(b.detection.kind === 'history'));
-  const reports: IngestReport[] = [];
-  for (const { file, detection } of detected) {
-    const ingest = () =>
-      wh.ingest(
-        INGEST_KIND,
-        file,
-        async (ctx) => {
-          try {
-            await ingestFile(ctx, detection);
-          } catch (err) {
-            const message = err instanceof Error ? err.message : String(err);
-            if (!/Invalid Input Error|IO Error|Malformed JSON|parquet/i.test(message)) throw err;
-            throw inputError(
-              err,
-              ctx.path,
-              detection.format.endsWith('parquet')
-                ? 'not a readable Parquet file'
-                : 'JSON that does not parse',
-            );
-          }
-        },
-        { force: options.force ?? false, options: { format: detection.format } },
-      );
-    // History inserts need no source order (runs do: the last duplicate in the file wins). The setting is
-    // changed outside the ingest transaction, because an aborted transaction refuses SET.
-    const report =
-      detection.kind === 'history' ? await withRelaxedInsertionOrder(wh.conn, ingest) : await ingest();
-    options.onReport?.(report);
-    reports.push(report);
-  }
-  return reports;
+  return ingestWith(wh, wandbSource, paths, options);
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPickle } from '../../ingest/pickle/load.ts';
+import { ingestPickle } from '../../ingest/pickle/source.ts';
 import { Warehouse } from '../../src/warehouse.ts';
 import { REPO_ROOT, runCli, tempDir } from '../helpers.ts';
 

@@ -11,10 +11,11 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestQa, type QaProgress } from '../../ingest/qa/ingest.ts';
+import { ingestQa } from '../../ingest/qa/ingest.ts';
 import { type ReaderCallbacks, UnitReader } from '../../ingest/qa/reader.ts';
 import { type TarMember, tarGz } from '../../scripts/qa/olmes.ts';
 import { MlduckError } from '../../src/errors.ts';
+import type { SourceProgress } from '../../src/source.ts';
 import { Warehouse } from '../../src/warehouse.ts';
 import { REPO_ROOT, runCli } from '../helpers.ts';
 
@@ -94,7 +95,7 @@ async function expectIngestError(
 describe('qa: tree and tarballs of the examples', () => {
   let fromTree: Warehouse;
   let fromTarballs: Warehouse;
-  const progress: QaProgress[] = [];
+  const progress: SourceProgress[] = [];
   beforeAll(async () => {
     fromTree = await warehouse();
     fromTarballs = await warehouse();
@@ -108,18 +109,18 @@ describe('qa: tree and tarballs of the examples', () => {
       .reduce((sum, name) => sum + statSync(join(TREE, name)).size, 0);
     const last = progress.at(-1);
     expect(last).toMatchObject({
-      units: 8,
-      unitsDone: 8,
+      inputs: 8,
+      inputsDone: 8,
       bytesTotal: sizes,
       bytesRead: sizes,
-      questions: 760,
+      items: 760,
     });
     for (let i = 1; i < progress.length; i++) {
-      const [a, b] = [progress[i - 1] as QaProgress, progress[i] as QaProgress];
+      const [a, b] = [progress[i - 1] as SourceProgress, progress[i] as SourceProgress];
       expect(b.bytesRead).toBeGreaterThanOrEqual(a.bytesRead);
-      expect(b.questions).toBeGreaterThanOrEqual(a.questions);
+      expect(b.items).toBeGreaterThanOrEqual(a.items);
     }
-    expect(progress.filter((p) => p.unitsDone === 0 && p.questions > 0).length).toBeGreaterThan(0);
+    expect(progress.filter((p) => p.inputsDone === 0 && p.items > 0).length).toBeGreaterThan(0);
   });
 
   it('ingests 2 recipes × 2 sizes × 2 steps × 3 tasks, one ingest per checkpoint directory or tarball', async () => {

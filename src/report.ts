@@ -1,0 +1,17 @@
+import type { Output } from './output.ts';
+import type { IngestReport } from './warehouse.ts';
+
+/** One line per ingest: status, kind, path, and the rows per table (or why it was skipped or failed). */
+export function describeReport(r: IngestReport): string {
+  const rows = Object.entries(r.rows)
+    .map(([table, n]) => `${table} ${n}`)
+    .join(', ');
+  const detail = r.status === 'ok' ? rows || 'no rows' : (r.message ?? '');
+  return `${r.status.padEnd(7)} ${r.kind.padEnd(10)} ${r.path}${detail ? `  (${detail})` : ''}`;
+}
+
+/** Prints a report as data, its warnings as warnings. */
+export function printReport(out: Output, report: IngestReport): void {
+  out.data(describeReport(report));
+  for (const warning of report.warnings) out.warn(`${report.path}: ${warning}`);
+}

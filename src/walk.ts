@@ -1,0 +1,82 @@
+import { type Dirent, readdirSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { MlduckError } from './errors.ts';
+
+/** One input a path argument stands for: a file, or a directory that is itself one unit (see `unit`). */
+export interface WalkedInput {
+  path: string;
+  /** True when it was found by walking a directory (not named by the user): such files may be skipped. */
+  fromDirectory: boolean;
+  isDirectory: boolean;
+}
+
+export interface WalkOptions {
+  /** Files of a walked directory that are candidates, by name (content still decides what they are). */
+  accept(name: string): boolean;
+  /**
+   * A directory that is one input of its own (e.g. a checkpoint folder of task files), given its entries.
+   * It is returned as an input and still walked below.
+   */
+  unit?(dir: string, entries: readonly Dirent[]): boolean;
+  /** Walk nested directories (default true). */
+  recursive?: boolean;
+  /** What the inputs are, for the "nothing found" message (e.g. "*.parquet files"). */
+  expected: string;
+}
+
+const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * The one walker of input paths: files as given, directories expanded to their accepted files in name
+ * order (code-point order, the same on every machine), each directory visited once even through links
+ * that loop. A missing path, or a directory with nothing accepted in it, is a bad-input error naming it.
+ */
+export function walkInputs(paths: readonly string[], options: WalkOptions): WalkedInput[] {
+  const found = new Map<string, WalkedInput>();
+  const add = (input: WalkedInput) => {
+    if (!found.has(input.path)) found.set(input.path, input);
+  };
+  const visited = new Set<string>();
+  const walk = (dir: string) => {
+    const real = realpathSync(dir);
+    if (visited.has(real)) return;
+    visited.add(real);
+    const entries = readdirSync(dir, { withFileTypes: true }).sort(byName);
+    if (options.unit?.(dir, entries)) add({ path: dir, fromDirectory: true, isDirectory: true });
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      let kind: 'file' | 'dir' | 'other' = entry.isFile() ? 'file' : entry.isDirectory() ? 'dir' : 'other';
+      if (entry.isSymbolicLink()) {
+        try {
+          const target = statSync(full);
+          kind = target.isFile() ? 'file' : target.isDirectory() ? 'dir' : 'other';
+        } catch {
+          continue; // a dangling link is nothing to read
+        }
+      }
+      if (kind === 'dir') {
+        if (options.recursive ?? true) walk(full);
+      } else if (kind === 'file' && options.accept(entry.name)) {
+        add({ path: full, fromDirectory: true, isDirectory: false });
+      }
+    }
+  };
+  for (const path of paths) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch {
+      throw new MlduckError('no such file or directory', { file: path, hint: 'check the path' });
+    }
+    if (!isDirectory) {
+      add({ path, fromDirectory: false, isDirectory: false });
+      continue;
+    }
+    const before = found.size;
+    walk(path);
+    if (found.size === before) {
+      throw new MlduckError(`no ${options.expected} in this directory`, { file: path });
+    }
+  }
+  return [...found.values()];
+}
