@@ -42,6 +42,12 @@ export interface IngestContext {
   readonly bytes: number;
   readonly wh: Warehouse;
   readonly conn: DuckDBConnection;
+  /**
+   * Earlier ingests of the same path that this one replaces. Their rows are still present while `fn` runs
+   * and are removed only after this ingest committed (see `Warehouse.ingest`): a load that deletes rows of
+   * other ingests must leave these alone.
+   */
+  readonly replacing: readonly number[];
   warn(message: string): void;
 }
 
@@ -58,6 +64,13 @@ export interface IngestOptions {
 }
 
 export type IngestStatus = 'ok' | 'skipped' | 'failed';
+
+/**
+ * The states of an `ingest_log` row. `running`: announced before its data transaction; `superseded`: a
+ * newer version of the path committed, its rows are being removed; both are finished by the next
+ * read-write open if the process died (`interrupted`, `replaced`).
+ */
+export type IngestLogStatus = 'running' | 'ok' | 'failed' | 'interrupted' | 'superseded' | 'replaced';
 
 export interface IngestReport {
   kind: string;
@@ -94,8 +107,8 @@ export interface IngestRecord {
   options?: Record<string, unknown>;
   /** When the ingest started (default: now). */
   startedAt?: Date;
-  /** 'ok' (default) or 'failed' with `error`. */
-  status?: 'ok' | 'failed';
+  /** 'ok' (default), 'failed' with `error`, or 'running' (announced before the data transaction). */
+  status?: 'ok' | 'failed' | 'running';
   error?: string | null;
   /**
    * Earlier ingests whose rows this one replaced (the caller already deleted them): their log rows that
@@ -241,6 +254,7 @@ export class Warehouse {
     if (!readOnly) {
       try {
         await wh.migrate();
+        await wh.finishInterruptedIngests();
       } catch (error) {
         wh.close();
         throw error;
@@ -516,6 +530,7 @@ export class Warehouse {
     const ingestId = await this.nextIngestId();
     report.ingestId = ingestId;
     const startedAt = new Date();
+    const replacing = previous.map((p) => p.ingestId);
     const ctx: IngestContext = {
       ingestId,
       kind,
@@ -525,40 +540,108 @@ export class Warehouse {
       bytes,
       wh: this,
       conn: this.conn,
+      replacing,
       warn: (message) => report.warnings.push(message),
     };
 
+    // Kill-safe bookkeeping: a process killed while DuckDB writes a commit to its WAL can leave part of
+    // that transaction replayed on the next open (DuckDB recovers uncommitted data in that case). So every
+    // step that can be cut short is one whose partial effect the next open can undo or finish:
+    //   1. a `running` row is committed before any data;
+    //   2. the data transaction only adds rows (the older version's rows stay);
+    //   3. one update of ingest_log: this ingest `ok`, the older versions `superseded`;
+    //   4. the superseded rows are deleted, then marked `replaced`.
+    // `finishInterruptedIngests` (every read-write open) removes the rows of `running` and `superseded`
+    // ingests: a kill anywhere leaves the warehouse as it was before the ingest or as after it.
+    await this.recordIngest({
+      ingestId,
+      kind,
+      path,
+      sha256,
+      bytes,
+      rows: {},
+      options: options.options ?? {},
+      startedAt,
+      status: 'running',
+    });
     try {
-      await this.transaction(async (conn) => {
-        const tables = await this.ingestedTables();
-        const oldIds = previous.map((p) => p.ingestId);
-        if (oldIds.length > 0) {
-          const idList = oldIds.join(', ');
-          for (const table of tables) {
-            await conn.run(`DELETE FROM ${sqlIdent(table)} WHERE ingest_id IN (${idList})`);
-          }
-          report.replaced = oldIds;
-        }
+      await this.transaction(async () => {
         await fn(ctx);
-        for (const table of await this.ingestedTables()) {
-          const count = await this.scalar<bigint>(
-            `SELECT count(*) FROM ${sqlIdent(table)} WHERE ingest_id = $1`,
-            [ingestId],
-          );
-          if (count && count > 0n) report.rows[table] = Number(count);
-        }
-        await this.recordIngest(logRecord(report, startedAt, options.options));
+        report.rows = await this.rowsOf(ingestId);
       });
     } catch (error) {
       report.status = 'failed';
       report.message = errorMessage(error);
       report.rows = {};
-      report.replaced = [];
       // The failure itself is recorded; the data transaction is already rolled back.
-      await this.recordIngest(logRecord(report, startedAt, options.options));
+      await this.transaction(async (conn) => {
+        await conn.run(
+          `UPDATE ingest_log SET status = 'failed', error = $2, warnings = $3::JSON, finished_at = now()
+           WHERE ingest_id = $1`,
+          [ingestId, report.message ?? null, JSON.stringify(report.warnings)],
+        );
+      });
       throw error;
     }
+    await this.transaction(async (conn) => {
+      await conn.run(
+        `UPDATE ingest_log SET
+           status = CASE WHEN ingest_id = $1 THEN 'ok' ELSE 'superseded' END,
+           replaced_by = CASE WHEN ingest_id = $1 THEN NULL ELSE $1 END,
+           rows_written = CASE WHEN ingest_id = $1 THEN $2::JSON ELSE rows_written END,
+           warnings = CASE WHEN ingest_id = $1 THEN $3::JSON ELSE warnings END,
+           finished_at = CASE WHEN ingest_id = $1 THEN now() ELSE finished_at END
+         WHERE ingest_id = $1 OR (ingest_id IN (${[0, ...replacing].join(', ')}) AND status = 'ok')`,
+        [ingestId, JSON.stringify(report.rows), JSON.stringify(report.warnings)],
+      );
+    });
+    report.replaced = replacing;
+    await this.finishInterruptedIngests();
     return report;
+  }
+
+  /** Rows per table that carry `ingestId` (tables with none left out). */
+  private async rowsOf(ingestId: number): Promise<Record<string, number>> {
+    const rows: Record<string, number> = {};
+    for (const table of await this.ingestedTables()) {
+      const count = await this.scalar<bigint>(`SELECT count(*) FROM ${sqlIdent(table)} WHERE ingest_id = $1`, [
+        ingestId,
+      ]);
+      if (count && count > 0n) rows[table] = Number(count);
+    }
+    return rows;
+  }
+
+  /**
+   * Finishes what a killed process left: the rows of `running` ingests (killed before or while their data
+   * committed) and of `superseded` ones (replaced by a newer version that committed) are deleted, then
+   * their log rows say `interrupted` / `replaced`. Cheap when there is nothing to do (one small query).
+   * Runs on every read-write open and at the end of every ingest. Returns the interrupted ingest ids.
+   */
+  async finishInterruptedIngests(): Promise<number[]> {
+    const pending = await this.all<{ ingest_id: bigint; status: string }>(
+      "SELECT ingest_id, status FROM ingest_log WHERE status IN ('running', 'superseded') ORDER BY ingest_id",
+    );
+    if (pending.length === 0) return [];
+    const ids = pending.map((r) => Number(r.ingest_id)).join(', ');
+    // Deletes first, in their own transaction: cut short, they are simply done again next time.
+    await this.transaction(async (conn) => {
+      for (const table of await this.ingestedTables()) {
+        await conn.run(`DELETE FROM ${sqlIdent(table)} WHERE ingest_id IN (${ids})`);
+      }
+    });
+    await this.transaction(async (conn) => {
+      await conn.run(
+        `UPDATE ingest_log SET
+           status = CASE status WHEN 'running' THEN 'interrupted' ELSE 'replaced' END,
+           error = CASE status WHEN 'running'
+             THEN 'the process ended before this ingest committed (killed?); its rows were removed on the next open'
+             ELSE error END,
+           finished_at = CASE status WHEN 'running' THEN now() ELSE finished_at END
+         WHERE ingest_id IN (${ids})`,
+      );
+    });
+    return pending.filter((r) => r.status === 'running').map((r) => Number(r.ingest_id));
   }
 
   /** A new ingest id, for callers that write their rows themselves and then call `recordIngest`. */
@@ -614,28 +697,6 @@ export class Warehouse {
     if (this.inTransaction) await write();
     else await this.transaction(write);
   }
-}
-
-/** The log row of an `ingest()` report. */
-function logRecord(
-  report: IngestReport,
-  startedAt: Date,
-  options: Record<string, unknown> | undefined,
-): IngestRecord {
-  return {
-    ingestId: report.ingestId ?? 0,
-    kind: report.kind,
-    path: report.path,
-    sha256: report.sha256,
-    bytes: report.bytes,
-    rows: report.rows,
-    warnings: report.warnings,
-    options: options ?? {},
-    startedAt,
-    status: report.status === 'failed' ? 'failed' : 'ok',
-    error: report.status === 'failed' ? (report.message ?? null) : null,
-    replaces: report.replaced,
-  };
 }
 
 /** The warehouse path from a flag, then `MLDUCK_DB`, then the default. */

@@ -137,7 +137,8 @@ async function checkUnit(ctx: IngestContext): Promise<void> {
   // The same checkpoint task read from another path (the tree and then its tarball): the newest wins.
   const older = await ctx.conn.runAndReadAll(
     `SELECT DISTINCT o.ingest_id FROM qa_tasks o JOIN (SELECT * FROM qa_tasks WHERE ingest_id = ${id}) n
-       USING (recipe, params, seed, step, task) WHERE o.ingest_id <> ${id} ORDER BY 1`,
+       USING (recipe, params, seed, step, task)
+     WHERE o.ingest_id NOT IN (${[id, ...ctx.replacing].join(', ')}) ORDER BY 1`,
   );
   const olderIds = older.getRows().map((r) => Number(r[0]));
   if (olderIds.length > 0) {
