@@ -19,12 +19,9 @@ import { loadScheduleTable, reportScheduleDisagreements } from './schedule-sql.t
 import { seedIndexSql } from './seeds.ts';
 import { examples, parquetSource, rowsOf, runOn, type SourceColumn } from './source.ts';
 
-/** SQL that turns a DOUBLE expression into the (value, special) pair of the NaN policy. */
+/** SQL that turns a DOUBLE expression into the (value, special) pair of the NaN policy (sql/080's macros). */
 export function valueAndSpecial(expr: string): { value: string; special: string } {
-  return {
-    value: `CASE WHEN isnan(${expr}) OR isinf(${expr}) THEN NULL ELSE ${expr} END`,
-    special: `CASE WHEN isnan(${expr}) THEN 'NaN' WHEN ${expr} = 'Infinity'::DOUBLE THEN 'Infinity' WHEN ${expr} = '-Infinity'::DOUBLE THEN '-Infinity' END`,
-  };
+  return { value: `finite_or_null(${expr})`, special: `special_of(${expr})` };
 }
 
 /** Rejects columns that are neither a known full_eval column nor a known (task, metric). */

@@ -28,6 +28,15 @@ import { dropTemp, examples, parquetSource, rowsOf, runOn, type SourceColumn } f
  * swaps every `'` for `"` (keys and values never contain quotes); bare Python literals become JSON ones
  * and non-finite floats become strings the value parser recognizes.
  */
+
+/**
+ * Tokens and compute per step of each model size, from checkpoint rows (`rows`: a relation with params,
+ * step, tokens, compute): datadec's merge derives the checkpoints' tokens/compute from these ratios.
+ */
+function perSizeSql(rows: string): string {
+  return `SELECT params, max(tokens) / max(step) AS tokens_per_step, max(compute) / max(step) AS compute_per_step
+    FROM ${rows} GROUP BY params`;
+}
 export function pythonDictToJsonSql(expr: string): string {
   const literals: [string, string][] = [
     ['None', 'null'],
@@ -155,10 +164,7 @@ export async function ingestHfEvalResults(
       await runOn(
         ctx.conn,
         `INSERT INTO pretrain_checkpoints
-         WITH per_size AS (
-           SELECT params, max(tokens) / max(step) AS tokens_per_step, max(compute) / max(step) AS compute_per_step
-           FROM ${parsed} GROUP BY params
-         ),
+         WITH per_size AS (${perSizeSql(parsed)}),
          ck AS (SELECT params, data, seed, step, min(src_row) AS src_row FROM ${parsed} GROUP BY params, data, seed, step)
          SELECT ${ctx.ingestId}, 'hf_eval_results', ck.src_row, ck.params, ck.data, ck.seed, ck.step,
            ck.step * ps.tokens_per_step, ck.step * ps.compute_per_step,
@@ -291,10 +297,7 @@ export async function ingestHfPplResults(
     await runOn(
       ctx.conn,
       `INSERT INTO pretrain_checkpoints
-       WITH per_size AS (
-         SELECT params, max(tokens) / max(step) AS tokens_per_step, max(compute) / max(step) AS compute_per_step
-         FROM pretrain_checkpoints WHERE tokens IS NOT NULL AND step > 0 GROUP BY params
-       ),
+       WITH per_size AS (${perSizeSql('pretrain_checkpoints WHERE tokens IS NOT NULL AND step > 0')}),
        ck AS (SELECT file_row_number, ${keySelect} FROM ${source})
        SELECT ${ctx.ingestId}, 'hf_ppl_results', ck.file_row_number, ck.params, ck.data, ck.seed, ck.step,
          ck.step * ps.tokens_per_step, ck.step * ps.compute_per_step,

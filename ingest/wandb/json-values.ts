@@ -11,14 +11,14 @@ export function rawDoubleSql(v: string): string {
     WHEN 'VARCHAR' THEN TRY_CAST(${v}->>'$' AS DOUBLE) END)`;
 }
 
-/** `value_double` (finite only) from a raw DOUBLE expression `d`. */
+/** `value_double` (finite only) from a raw DOUBLE expression `d`: the NaN policy's macro (sql/080). */
 export function finiteSql(d: string): string {
-  return `(CASE WHEN isfinite(${d}) THEN ${d} END)`;
+  return `finite_or_null(${d})`;
 }
 
-/** `special` ('NaN' | 'Infinity' | '-Infinity') from a raw DOUBLE expression `d`. */
+/** `special` ('NaN' | 'Infinity' | '-Infinity') from a raw DOUBLE expression `d` (sql/080). */
 export function specialSql(d: string): string {
-  return `(CASE WHEN isnan(${d}) THEN 'NaN' WHEN ${d} = 'Infinity'::DOUBLE THEN 'Infinity' WHEN ${d} = '-Infinity'::DOUBLE THEN '-Infinity' END)`;
+  return `special_of(${d})`;
 }
 
 /** Text of a JSON value: strings unquoted, everything else as its JSON text. */

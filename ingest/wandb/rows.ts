@@ -3,8 +3,10 @@
  * decoded by the pickle ingester) go through the same SQL as the files: rows are serialised to JSON text,
  * bulk-appended to a temp table and then staged exactly like a notebook JSONL export.
  */
+
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { TableWriter } from '../../src/load.ts';
+import { splitSpecial } from '../../src/values.ts';
 import type { IngestContext } from '../../src/warehouse.ts';
 import { loadJsonHistory, orphanRuns } from './history.ts';
 import { historyRowsFromJsonSql } from './ingest.ts';
@@ -49,8 +51,7 @@ export interface WandbHistoryRow {
 /** JSON text where NaN/±Inf become the strings "NaN"/"Infinity"/"-Infinity" (typed as specials later). */
 export function toJsonText(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'number' && !Number.isFinite(v))
-      return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+    if (typeof v === 'number' && !Number.isFinite(v)) return splitSpecial(v).special;
     if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
     return v;
   });
