@@ -28,6 +28,8 @@ export type Row = Record<string, unknown>;
 export interface MigrationStatus {
   applied: string[];
   pending: string[];
+  /** Applied migrations whose file text is no longer what was applied (released migrations never change). */
+  changed: { file: string; applied: string; current: string }[];
 }
 
 /** What an ingest function may use: the open transaction, its id, and a way to report warnings. */
@@ -352,20 +354,30 @@ export class Warehouse {
     `);
   }
 
-  /** Which migration files are applied and which are pending. Works read-only. */
+  /** Which migration files are applied, pending, or changed since they were applied. Works read-only. */
   async migrationStatus(): Promise<MigrationStatus> {
     const files = this.migrationFiles();
     const exists = await this.scalar<bigint>(
       "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations' AND schema_name = 'main'",
     );
-    const applied = new Set<string>();
+    const applied = new Map<string, string>();
     if (exists && exists > 0n) {
-      for (const row of await this.all<{ name: string }>('SELECT name FROM schema_migrations'))
-        applied.add(row.name);
+      for (const row of await this.all<{ name: string; checksum: string }>(
+        'SELECT name, checksum FROM schema_migrations',
+      ))
+        applied.set(row.name, row.checksum);
+    }
+    const changed: MigrationStatus['changed'] = [];
+    for (const file of files) {
+      const was = applied.get(file);
+      if (was === undefined) continue;
+      const current = checksum(readFileSync(join(this.sqlDir, file), 'utf8'));
+      if (current !== was) changed.push({ file, applied: was, current });
     }
     return {
       applied: files.filter((f) => applied.has(f)),
       pending: files.filter((f) => !applied.has(f)),
+      changed,
     };
   }
 
@@ -386,7 +398,19 @@ export class Warehouse {
   async migrate(): Promise<{ applied: string[]; views: string[] }> {
     this.assertWritable('migrating');
     await this.ensureMigrationTables();
-    const { pending } = await this.migrationStatus();
+    const { pending, changed } = await this.migrationStatus();
+    const first = changed[0];
+    if (first) {
+      // Building on a schema other than the one the files describe would be silent drift: refuse.
+      throw new MlduckError(
+        `${this.path} was migrated with another text of ${first.file} (applied sha256 ${first.applied.slice(0, 12)}…, this mlduck's ${first.current.slice(0, 12)}…)${changed.length > 1 ? ` and ${changed.length - 1} more` : ''}`,
+        {
+          kind: 'input',
+          file: join(this.sqlDir, first.file),
+          hint: 'released migrations never change: open it with the mlduck version that built it (read-only works with this one), or rebuild it (mlduck export DIR, then mlduck import DIR into a new file)',
+        },
+      );
+    }
     for (const file of pending) {
       const text = readFileSync(join(this.sqlDir, file), 'utf8');
       try {
@@ -619,6 +643,10 @@ export class Warehouse {
    * Runs on every read-write open and at the end of every ingest. Returns the interrupted ingest ids.
    */
   async finishInterruptedIngests(): Promise<number[]> {
+    const hasLog = await this.scalar<bigint>(
+      "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'ingest_log' AND column_name = 'status'",
+    );
+    if (!hasLog) return [];
     const pending = await this.all<{ ingest_id: bigint; status: string }>(
       "SELECT ingest_id, status FROM ingest_log WHERE status IN ('running', 'superseded') ORDER BY ingest_id",
     );

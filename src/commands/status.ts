@@ -25,6 +25,9 @@ export async function statusReport(wh: Warehouse, options: { recent?: number } =
     `migrations: ${migrations.applied.length} applied` +
       (migrations.pending.length > 0
         ? `, ${migrations.pending.length} pending (${migrations.pending.join(', ')}): open read-write to upgrade`
+        : '') +
+      (migrations.changed.length > 0
+        ? `, ${migrations.changed.length} changed since applied (${migrations.changed.map((c) => c.file).join(', ')}): built by another mlduck version`
         : ''),
   );
   const catalog = await readCatalog(wh);

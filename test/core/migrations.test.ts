@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MlduckError } from '../../src/errors.ts';
@@ -53,12 +53,35 @@ describe('migrations', () => {
     expect(await readOnly.migrationStatus()).toEqual({
       applied: ['001_base.sql'],
       pending: ['002_more.sql'],
+      changed: [],
     });
     readOnly.close();
     const wh = await Warehouse.open(d.db, d);
-    expect(await wh.migrationStatus()).toEqual({ applied: ['001_base.sql', '002_more.sql'], pending: [] });
+    expect(await wh.migrationStatus()).toEqual({
+      applied: ['001_base.sql', '002_more.sql'],
+      pending: [],
+      changed: [],
+    });
     expect(await wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'b'")).toBe(1n);
     wh.close();
+  });
+
+  it('refuse a read-write open when an applied migration file changed since (read-only still opens)', async () => {
+    const d = schemaDirs();
+    (await Warehouse.open(d.db, d)).close();
+    writeFileSync(
+      join(d.sqlDir, '001_base.sql'),
+      `${readFileSync(join(d.sqlDir, '001_base.sql'), 'utf8')}\n-- edited`,
+    );
+    const error = await Warehouse.open(d.db, d).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MlduckError);
+    expect((error as MlduckError).toHumanLine()).toMatch(
+      /001_base\.sql: .* was migrated with another text of 001_base\.sql/,
+    );
+    expect((error as MlduckError).exitCode).toBe(2);
+    const readOnly = await Warehouse.open(d.db, { ...d, readOnly: true });
+    expect((await readOnly.migrationStatus()).changed.map((c) => c.file)).toEqual(['001_base.sql']);
+    readOnly.close();
   });
 
   it('leave nothing of a migration that fails, and name the file', async () => {
