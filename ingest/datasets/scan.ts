@@ -206,12 +206,52 @@ const firstNumber = (json: Record<string, unknown>, keys: readonly string[]): nu
   return null;
 };
 
+/** What a scan works on, step after step. */
+interface ScanState {
+  wh: Warehouse;
+  options: ScanOptions;
+  now: Date;
+  rootAbs: string;
+  rootRecorded: string;
+  summary: ScanSummary;
+  files: FoundFile[];
+  previous: Map<string, PreviousRow>;
+  previousManifests: { ingest_id: bigint; path: string }[];
+  previousStats: { ingest_id: bigint; source_path: string }[];
+  fingerprint: string;
+  totalBytes: number;
+  manifests: { file: FoundFile; parsed: ParsedManifest }[];
+  tokenizedSplitOf: Map<
+    string,
+    { manifest: FoundFile; split: ParsedManifest & { kind: 'tokenized' }; name: string }
+  >;
+  rows: DatasetRow[];
+  byAbs: Map<string, DatasetRow>;
+  curriculumCategory: Map<string, string>;
+  manifestRows: unknown[][];
+  statsRows: unknown[][];
+}
+
 /** Scans `root` and replaces its registry rows. Per-file problems are reported, never thrown. */
 export async function scanDatasets(
   wh: Warehouse,
   root: string,
   options: ScanOptions = {},
 ): Promise<ScanResult> {
+  const state = await walkRoot(wh, root, options);
+  const skipped = await unchangedSinceLastScan(state);
+  if (skipped) return skipped;
+  findManifests(state);
+  await classifyAndInspect(state);
+  checkManifests(state);
+  curriculumStats(state);
+  flagConflicts(state);
+  keepVanished(state);
+  return writeScan(state);
+}
+
+/** Walk: the files under the root, and the registry rows already under it. */
+async function walkRoot(wh: Warehouse, root: string, options: ScanOptions): Promise<ScanState> {
   const now = options.now ?? new Date();
   const rootAbs = resolve(root);
   if (!existsSync(rootAbs) || !statSync(rootAbs).isDirectory()) {
@@ -235,19 +275,9 @@ export async function scanDatasets(
     drift: [],
     conflicts: [],
   };
-  const warnings: string[] = [];
   const files = walk(rootAbs, summary.problems);
-  const prefix = rootPrefix(rootAbs.split(sep).filter(Boolean));
-  const rootName = basename(rootAbs);
-  const datasetFolder =
-    existsSync(join(rootAbs, 'versions')) || existsSync(join(rootAbs, 'metadata')) ? rootName : undefined;
-
-  const datasetFolders = [...new Set(files.filter((f) => f.rel.length > 2).map((f) => f.rel[0]!))].filter(
-    (d) => existsSync(join(rootAbs, d, 'versions')) || existsSync(join(rootAbs, d, 'metadata')),
-  );
-
   // Previous rows under this root (by absolute path, so a scan from another folder still matches).
-  const inScope = (abs: string): boolean => abs === rootAbs || abs.startsWith(rootAbs + sep);
+  const inScope = (abs: string): boolean => isInScope(rootAbs, abs);
   const previous = new Map<string, PreviousRow>();
   for (const row of await wh.all<PreviousRow>('SELECT * FROM datasets')) {
     const abs = resolve(row.path);
@@ -261,90 +291,132 @@ export async function scanDatasets(
       'SELECT ingest_id, source_path FROM datasets_category_stats',
     )
   ).filter((r) => inScope(resolve(r.source_path)));
-
-  // Skip when nothing changed size or mtime since the last scan of this root that still owns its rows.
   const fingerprint = createHash('sha256')
     .update(`mlduck datasets scan ${SCAN_FORMAT}\n`)
     .update(files.map((f) => `${f.rel.join('/')}\t${f.bytes}\t${f.mtime.getTime()}`).join('\n'))
     .digest('hex');
-  const totalBytes = files.reduce((a, f) => a + f.bytes, 0);
-  const lastScan = (await wh.previousIngests(SCAN_KIND, rootRecorded)).at(-1);
+  return {
+    wh,
+    options,
+    now,
+    rootAbs,
+    rootRecorded,
+    summary,
+    files,
+    previous,
+    previousManifests,
+    previousStats,
+    fingerprint,
+    totalBytes: files.reduce((a, f) => a + f.bytes, 0),
+    manifests: [],
+    tokenizedSplitOf: new Map(),
+    rows: [],
+    byAbs: new Map(),
+    curriculumCategory: new Map(),
+    manifestRows: [],
+    statsRows: [],
+  };
+}
+
+const isInScope = (rootAbs: string, abs: string): boolean => abs === rootAbs || abs.startsWith(rootAbs + sep);
+
+/** Fingerprint: nothing changed size or mtime since the last scan of this root that still owns its rows. */
+async function unchangedSinceLastScan(state: ScanState): Promise<ScanResult | null> {
+  const { summary, previous, options } = state;
+  const lastScan = (await state.wh.previousIngests(SCAN_KIND, state.rootRecorded)).at(-1);
   const ownedByLast =
     lastScan !== undefined &&
-    [...previous.values(), ...previousManifests, ...previousStats].every(
+    [...previous.values(), ...state.previousManifests, ...state.previousStats].every(
       (r) => Number(r.ingest_id) === lastScan.ingestId,
     );
-  if (!options.force && lastScan && lastScan.sha256 === fingerprint && ownedByLast && previous.size > 0) {
-    summary.files = [...previous.values()].filter((r) => r.status !== 'vanished').length;
-    summary.unchanged = summary.files;
-    return {
-      summary,
-      report: {
-        kind: SCAN_KIND,
-        path: rootRecorded,
-        status: 'skipped',
-        ingestId: lastScan.ingestId,
-        sha256: fingerprint,
-        bytes: totalBytes,
-        rows: {},
-        warnings: [],
-        replaced: [],
-        message: `unchanged since scan ${lastScan.ingestId}`,
-      },
-    };
-  }
+  if (
+    options.force ||
+    !lastScan ||
+    lastScan.sha256 !== state.fingerprint ||
+    !ownedByLast ||
+    previous.size === 0
+  )
+    return null;
+  summary.files = [...previous.values()].filter((r) => r.status !== 'vanished').length;
+  summary.unchanged = summary.files;
+  return {
+    summary,
+    report: {
+      kind: SCAN_KIND,
+      path: state.rootRecorded,
+      status: 'skipped',
+      ingestId: lastScan.ingestId,
+      sha256: state.fingerprint,
+      bytes: state.totalBytes,
+      rows: {},
+      warnings: [],
+      replaced: [],
+      message: `unchanged since scan ${lastScan.ingestId}`,
+    },
+  };
+}
 
-  // Manifests first: they decide which files are tokenized shards and what every file should contain.
-  const manifests: { file: FoundFile; parsed: ParsedManifest }[] = [];
-  for (const file of files) {
+/** Manifests first: they decide which files are tokenized shards and what every file should contain. */
+function findManifests(state: ScanState): void {
+  for (const file of state.files) {
     if (!looksLikeManifest(file.rel)) continue;
-    const parsed = parseManifest(file.absolutePath, rootAbs);
+    const parsed = parseManifest(file.absolutePath, state.rootAbs);
     if (
       parsed.kind === 'invalid' &&
       file.rel[file.rel.length - 2] !== 'manifests' &&
       !/manifest/i.test(file.rel.at(-1)!)
     )
       continue;
-    manifests.push({ file, parsed });
+    state.manifests.push({ file, parsed });
   }
-  const manifestFiles = new Set(manifests.map((m) => m.file.absolutePath));
-  const tokenizedSplitOf = new Map<
-    string,
-    { manifest: FoundFile; split: ParsedManifest & { kind: 'tokenized' }; name: string }
-  >();
-  for (const m of manifests) {
+  for (const m of state.manifests) {
     if (m.parsed.kind !== 'tokenized') continue;
     for (const s of m.parsed.splits)
-      tokenizedSplitOf.set(s.dir, { manifest: m.file, split: m.parsed, name: s.split });
+      state.tokenizedSplitOf.set(s.dir, { manifest: m.file, split: m.parsed, name: s.split });
   }
-  const splitDirOf = (abs: string): string | null => {
-    let dir = abs.slice(0, abs.lastIndexOf(sep));
-    while (inScope(dir)) {
-      if (tokenizedSplitOf.has(dir)) return dir;
-      dir = dir.slice(0, dir.lastIndexOf(sep));
-    }
-    return null;
-  };
+}
 
+/** The tokenized split folder a file is in, if any. */
+function splitDirOf(state: ScanState, abs: string): string | null {
+  let dir = abs.slice(0, abs.lastIndexOf(sep));
+  while (isInScope(state.rootAbs, dir)) {
+    if (state.tokenizedSplitOf.has(dir)) return dir;
+    dir = dir.slice(0, dir.lastIndexOf(sep));
+  }
+  return null;
+}
+
+/**
+ * Classify and inspect: every data file classified by its path (stage, dataset, purpose, version), and
+ * hashed and read (rows, schema) when it changed size or mtime since the last scan.
+ */
+async function classifyAndInspect(state: ScanState): Promise<void> {
+  const { rootAbs, summary, options, now } = state;
+  const prefix = rootPrefix(rootAbs.split(sep).filter(Boolean));
+  const datasetFolder =
+    existsSync(join(rootAbs, 'versions')) || existsSync(join(rootAbs, 'metadata'))
+      ? basename(rootAbs)
+      : undefined;
+  const datasetFolders = [
+    ...new Set(state.files.filter((f) => f.rel.length > 2).map((f) => f.rel[0]!)),
+  ].filter((d) => existsSync(join(rootAbs, d, 'versions')) || existsSync(join(rootAbs, d, 'metadata')));
+  const manifestFiles = new Set(state.manifests.map((m) => m.file.absolutePath));
   // Sidecars: curriculum <name>.stats.json and tokenizer <split>_stats.json; not datasets themselves.
   const isSidecar = (f: FoundFile): boolean => {
     const name = f.rel.at(-1)!;
     if (name.endsWith('.stats.json')) return true;
-    return name.endsWith('_stats.json') && splitDirOf(f.absolutePath) !== null;
+    return name.endsWith('_stats.json') && splitDirOf(state, f.absolutePath) !== null;
   };
-
-  const rows: DatasetRow[] = [];
-  const curriculumCategory = new Map<string, string>();
-  for (const file of files) {
+  for (const file of state.files) {
     const format = formatOf(file.rel.at(-1)!);
     if (format === null || manifestFiles.has(file.absolutePath) || isSidecar(file)) continue;
     const segments = [...prefix, ...file.rel];
     const context: ClassifyContext = {};
     if (datasetFolder !== undefined) context.datasetFolder = datasetFolder;
     context.datasetFolders = datasetFolders;
-    const splitDir = format === 'parquet' ? splitDirOf(file.absolutePath) : null;
+    const splitDir = format === 'parquet' ? splitDirOf(state, file.absolutePath) : null;
     if (splitDir !== null) {
-      const t = tokenizedSplitOf.get(splitDir)!;
+      const t = state.tokenizedSplitOf.get(splitDir)!;
       const outputDir = t.split.outputDir;
       const outRel = outputDir === rootAbs ? [] : outputDir.slice(rootAbs.length + 1).split(sep);
       context.tokenized = {
@@ -355,8 +427,8 @@ export async function scanDatasets(
       };
     }
     const c = classifyPath(segments, context);
-    if (c.layout === 'curriculum' && c.category) curriculumCategory.set(c.purpose, c.category);
-    const prev = previous.get(file.absolutePath);
+    if (c.layout === 'curriculum' && c.category) state.curriculumCategory.set(c.purpose, c.category);
+    const prev = state.previous.get(file.absolutePath);
     const unchanged =
       !options.force &&
       prev !== undefined &&
@@ -376,7 +448,7 @@ export async function scanDatasets(
         sha256 = await sha256File(file.absolutePath);
         hashedAt = now;
         summary.hashed++;
-        const contents = await inspectFile(wh.conn, file.absolutePath, format, file.bytes);
+        const contents = await inspectFile(state.wh.conn, file.absolutePath, format, file.bytes);
         fileRows = contents.rows;
         schema = contents.schema;
         status = contents.problem ? 'invalid' : 'present';
@@ -398,9 +470,9 @@ export async function scanDatasets(
     }
     if (problem) summary.problems.push({ path: recordedPath(file.absolutePath), message: problem });
     summary.files++;
-    rows.push({
+    state.rows.push({
       path: recordedPath(file.absolutePath),
-      root: rootRecorded,
+      root: state.rootRecorded,
       rel_path: file.rel.join('/'),
       layout: c.layout,
       stage: c.stage,
@@ -427,7 +499,7 @@ export async function scanDatasets(
       manifest_kind: null,
       manifest_status: 'none',
       drift: null,
-      tokenized_split: splitDir !== null ? tokenizedSplitOf.get(splitDir)!.name : null,
+      tokenized_split: splitDir !== null ? state.tokenizedSplitOf.get(splitDir)!.name : null,
       tokens: null,
       first_seen_at: prev && prev.status !== 'vanished' ? prev.first_seen_at : (prev?.first_seen_at ?? now),
       last_seen_at: now,
@@ -435,12 +507,13 @@ export async function scanDatasets(
       vanished_at: null,
     });
   }
-  const byAbs = new Map(rows.map((r) => [resolve(r.path), r]));
+  state.byAbs = new Map(state.rows.map((r) => [resolve(r.path), r]));
+}
 
-  // Manifests: what they describe, what is missing, what drifted (rows or bytes changed, same version).
-  const manifestRows: unknown[][] = [];
-  const statsRows: unknown[][] = [];
-  for (const { file, parsed } of manifests) {
+/** Drift: what each manifest describes, what is missing, what changed without a new version. */
+function checkManifests(state: ScanState): void {
+  const { summary, rows, byAbs, rootRecorded, statsRows, curriculumCategory } = state;
+  for (const { file, parsed } of state.manifests) {
     summary.manifests++;
     const manifestPath = recordedPath(file.absolutePath);
     const described: string[] = [];
@@ -562,7 +635,7 @@ export async function scanDatasets(
     }
     for (const m of missing)
       summary.drift.push({ path: manifestPath, message: `lists ${m}, which does not exist` });
-    manifestRows.push([
+    state.manifestRows.push([
       manifestPath,
       rootRecorded,
       parsed.kind === 'invalid' ? 'unknown' : parsed.kind,
@@ -579,15 +652,17 @@ export async function scanDatasets(
       parsed.content === null ? null : JSON.stringify(parsed.content),
     ]);
   }
+}
 
-  // Curriculum downloads: <name>.stats.json next to <name>.jsonl, else the JSONL's line count.
-  for (const row of rows) {
+/** Curriculum downloads: <name>.stats.json next to <name>.jsonl, else the JSONL's line count. */
+function curriculumStats(state: ScanState): void {
+  for (const row of state.rows) {
     if (row.layout !== 'curriculum' || row.category === null || row.status !== 'present') continue;
     const statsPath = resolve(row.path).replace(/\.[^.]+$/, '.stats.json');
     const stats = existsSync(statsPath) ? readJson(statsPath) : null;
-    statsRows.push([
+    state.statsRows.push([
       recordedPath(stats ? statsPath : resolve(row.path)),
-      rootRecorded,
+      state.rootRecorded,
       stats ? 'raw' : 'rows',
       row.path,
       row.purpose,
@@ -598,10 +673,12 @@ export async function scanDatasets(
       stats ? firstNumber(stats, ['tokens', 'num_tokens', 'total_tokens']) : null,
     ]);
   }
+}
 
-  // Two files claiming the same purpose and version (in one stage and dataset): both flagged.
+/** Conflicts: two files claiming the same purpose and version (in one stage and dataset) are both flagged. */
+function flagConflicts(state: ScanState): void {
   const claims = new Map<string, DatasetRow[]>();
-  for (const row of rows) {
+  for (const row of state.rows) {
     if (row.version === null || row.layout === 'tokenized' || row.status !== 'present') continue;
     const key = [row.stage, row.dataset ?? '', row.purpose, row.version].join('\u0000');
     claims.set(key, [...(claims.get(key) ?? []), row]);
@@ -611,13 +688,16 @@ export async function scanDatasets(
     for (const row of group) {
       const others = group.filter((r) => r !== row).map((r) => r.path);
       row.problem = `conflict: ${row.purpose} ${row.version} is also claimed by ${others.join(', ')}`;
-      summary.conflicts.push({ path: row.path, message: row.problem });
+      state.summary.conflicts.push({ path: row.path, message: row.problem });
     }
   }
+}
 
-  // Vanished: registered before, gone now; kept and marked.
-  for (const [abs, prev] of previous) {
-    if (byAbs.has(abs)) continue;
+/** Vanished: registered before, gone now; kept and marked. */
+function keepVanished(state: ScanState): void {
+  const { summary, now } = state;
+  for (const [abs, prev] of state.previous) {
+    if (state.byAbs.has(abs)) continue;
     if (prev.status !== 'vanished') summary.vanished++;
     const kept = Object.fromEntries(
       DATASET_COLUMNS.map((c) => [c, prev[c] ?? null]),
@@ -627,14 +707,20 @@ export async function scanDatasets(
     kept.bytes = Number(prev.bytes);
     kept.rows = toNumber(prev.rows);
     kept.tokens = toNumber(prev['tokens']);
-    rows.push(kept);
+    state.rows.push(kept);
   }
+}
 
+/** Write: the registry rows under the root replaced in one transaction that is also the scan's ingest_log row. */
+async function writeScan(state: ScanState): Promise<ScanResult> {
+  const { wh, summary, rows, manifestRows, statsRows, previous, previousManifests, previousStats } = state;
+  const { rootRecorded, fingerprint, totalBytes, options } = state;
+  const warnings: string[] = [];
   for (const w of [...summary.problems, ...summary.drift, ...summary.conflicts])
     warnings.push(`${w.path}: ${w.message}`);
 
   const ingestId = await wh.nextIngestId();
-  const startedAt = now;
+  const startedAt = state.now;
   const oldIds = new Set<number>(
     [...previous.values(), ...previousManifests, ...previousStats].map((r) => Number(r.ingest_id)),
   );
