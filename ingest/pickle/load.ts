@@ -15,8 +15,9 @@ import {
   type Warehouse,
 } from '../../src/warehouse.ts';
 import { appendCells } from './append.ts';
-import { PickleError, readPickle, sniffContainer } from './index.ts';
+import { PickleError, type ReadLimits, readPickle, sniffContainer } from './index.ts';
 import { Frame, LDict, type Lowered, SeriesValue } from './lowered.ts';
+import { statInput } from './paths.ts';
 import { recognizeMatched, recognizeModernized, writeMatched, writeModernized } from './showntell.ts';
 import {
   type Cell,
@@ -214,9 +215,56 @@ async function writeGeneric(ctx: IngestContext, value: Lowered, base: string): P
   }
 }
 
+/** Environment variables that raise (or lower) the decode limits of the pickle reader, see docs/pickle.md. */
+const LIMIT_VARIABLES: [keyof ReadLimits, string][] = [
+  ['maxElements', 'MLDUCK_PICKLE_MAX_ELEMENTS'],
+  ['maxDecodedBytes', 'MLDUCK_PICKLE_MAX_DECODED_BYTES'],
+];
+
+/** Limits set through the environment (a positive integer each); anything else is a usage error. */
+export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ReadLimits> {
+  const out: Partial<ReadLimits> = {};
+  for (const [key, variable] of LIMIT_VARIABLES) {
+    const text = env[variable];
+    if (text === undefined || text === '') continue;
+    const value = Number(text);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value <= 0) {
+      throw new MlduckError(`${variable} must be a positive integer, got ${JSON.stringify(text)}`, {
+        kind: 'usage',
+      });
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** The file's bytes; a link loop or a missing file is named as what it is. */
+function readInput(path: string, shownAs: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'ENOENT' || code === 'EACCES') {
+      const named = new MlduckError(`cannot read: ${code}`, { file: shownAs });
+      try {
+        statInput(path);
+      } catch (problem) {
+        if (problem instanceof MlduckError)
+          throw new MlduckError(problem.message, { file: shownAs, kind: problem.kind });
+      }
+      throw named;
+    }
+    throw error;
+  }
+}
+
 /** Reads and lowers a pickle file; errors name the file and the byte offset. */
-export function readPickleFile(path: string, shownAs: string = path): Lowered {
-  let data: Uint8Array = readFileSync(path);
+export function readPickleFile(
+  path: string,
+  shownAs: string = path,
+  limits: Partial<ReadLimits> = limitsFromEnv(),
+): Lowered {
+  let data: Uint8Array = readInput(path, shownAs);
   let container = sniffContainer(data);
   if (container === 'gzip') {
     // df.to_pickle('x.pkl.gz'); the output cap guards against decompression bombs
@@ -237,7 +285,7 @@ export function readPickleFile(path: string, shownAs: string = path): Lowered {
     });
   }
   try {
-    return readPickle(data);
+    return readPickle(data, limits);
   } catch (error) {
     if (error instanceof PickleError) {
       throw new MlduckError(error.message, {
@@ -265,6 +313,8 @@ export async function ingestPickle(
       hint: `use lowercase letters, digits and underscores, e.g. ${table}`,
     });
   }
+  // The warehouse reads a path it cannot stat as "no such file": name link loops and the like first.
+  statInput(path);
   return wh.ingest(
     PICKLE_KIND,
     path,

@@ -22,6 +22,9 @@ import {
 } from './lowered.ts';
 import {
   cellOf,
+  DEFAULT_DECODE_LIMITS,
+  DecodeBudget,
+  type DecodeLimits,
   type Dtype,
   LowerError,
   lowerDtype,
@@ -42,14 +45,18 @@ import {
 } from './values.ts';
 import { PickleError } from './vm.ts';
 
-export interface LowerLimits {
+export interface LowerLimits extends DecodeLimits {
   /** Deepest nesting of containers. */
   maxDepth: number;
   /** Values the result would have if every shared reference were copied (billion-laughs guard). */
   maxExpanded: number;
 }
 
-export const DEFAULT_LOWER_LIMITS: LowerLimits = { maxDepth: 500, maxExpanded: 200_000_000 };
+export const DEFAULT_LOWER_LIMITS: LowerLimits = {
+  maxDepth: 500,
+  maxExpanded: 200_000_000,
+  ...DEFAULT_DECODE_LIMITS,
+};
 
 const NPY_UNITS: Record<number, TimeUnit> = { 7: 's', 8: 'ms', 9: 'us', 10: 'ns' };
 const MASKED_NAMES: Record<string, string> = {
@@ -106,8 +113,11 @@ class Lowerer {
   private readonly active = new Set<Obj>();
   private readonly path: (string | number)[] = [];
   private readonly calls: PyCall[] = [];
+  private readonly budget: DecodeBudget;
 
-  constructor(private readonly limits: LowerLimits) {}
+  constructor(private readonly limits: LowerLimits) {
+    this.budget = new DecodeBudget(limits);
+  }
 
   currentPath(): string {
     let out = '$';
@@ -244,14 +254,16 @@ class Lowerer {
           call,
           (d) => this.dtypeOf(d),
           (v, i) => this.at(i, () => this.lower(v)),
+          this.budget,
         );
       case 'numpy._core.numeric._frombuffer':
-        return lowerFromBuffer(call, (d) => this.dtypeOf(d));
+        return lowerFromBuffer(call, (d) => this.dtypeOf(d), this.budget);
       case 'numpy._core.multiarray.scalar':
         return lowerScalar(
           call,
           (d) => this.dtypeOf(d),
           (v) => this.lower(v),
+          this.budget,
         );
       case 'builtins.complex':
         return { $: 'complex', re: this.float(a[0] ?? 0), im: this.float(a[1] ?? 0) };

@@ -1,29 +1,10 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MlduckError } from '../../src/errors.ts';
 import type { MlduckPlugin } from '../../src/plugin.ts';
 import type { IngestReport } from '../../src/warehouse.ts';
 import { ingestPickle } from './load.ts';
-
-const PICKLE_FILE = /\.(pkl|pickle)(\.gz)?$/i;
-
-/** Files to ingest: files as given, directories expanded to their *.pkl / *.pickle files (sorted). */
-function expandPaths(paths: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const path of paths) {
-    if (!existsSync(path)) throw new MlduckError('no such file or directory', { file: path, kind: 'usage' });
-    if (statSync(path).isDirectory()) {
-      const files = readdirSync(path)
-        .filter((f) => PICKLE_FILE.test(f))
-        .sort()
-        .map((f) => join(path, f));
-      if (files.length === 0)
-        throw new MlduckError('no *.pkl or *.pickle files in this directory', { file: path, kind: 'usage' });
-      out.push(...files);
-    } else out.push(path);
-  }
-  return out;
-}
+import { expandPaths } from './paths.ts';
 
 export const picklePlugin: MlduckPlugin = {
   name: 'pickle',

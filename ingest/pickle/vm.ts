@@ -6,6 +6,7 @@
  * Pure TypeScript: no DuckDB, no I/O.
  */
 import { MlduckError } from '../../src/errors.ts';
+import { printable } from '../../src/sanitize.ts';
 import { type GlobalSpec, lookupGlobal } from './allowlist.ts';
 import {
   PyBytes,
@@ -41,11 +42,17 @@ export const DEFAULT_LIMITS: PickleLimits = {
   maxAllocation: 4 * 1024 ** 3,
 };
 
-/** A malformed or refused pickle; `offset` is the byte offset of the opcode at fault. */
+/**
+ * A malformed or refused pickle; `offset` is the byte offset of the opcode at fault. The message quotes
+ * names from the pickle (globals, keys), so its control characters are escaped here, once, for every error.
+ */
 export class PickleError extends MlduckError {
   readonly pickleOffset: number;
   constructor(message: string, offset: number, hint?: string) {
-    super(message, hint === undefined ? { offset, kind: 'input' } : { offset, kind: 'input', hint });
+    super(
+      printable(message),
+      hint === undefined ? { offset, kind: 'input' } : { offset, kind: 'input', hint: printable(hint) },
+    );
     this.name = 'PickleError';
     this.pickleOffset = offset;
   }
