@@ -4,6 +4,7 @@
  * Shared references are lowered once (identity memo); cycles, nesting beyond the depth limit and
  * "billion laughs" sharing whose expanded size exceeds the budget are refused with the path of the value.
  */
+import { ArrowLayoutError, arrowColumn, arrowTable } from './arrow.ts';
 import {
   type Column,
   type ColumnData,
@@ -93,7 +94,7 @@ export function lowerValue(root: PyValue, limits: Partial<LowerLimits> = {}): Lo
     return lowerer.lower(root);
   } catch (error) {
     if (error instanceof LowerError || error instanceof RangeError) {
-      const offset = lowerer.currentOffset();
+      const offset = error instanceof ArrowLayoutError ? error.offset : lowerer.currentOffset();
       const where = lowerer.currentPath();
       const message =
         error instanceof RangeError
@@ -323,6 +324,16 @@ class Lowerer {
         if (!unit) this.fail('Timedelta resolution is not supported');
         return { $: 'timedelta64', value: value * UNIT_NS[unit], unit: 'ns' };
       }
+      case 'pyarrow.lib._restore_array':
+      case 'pyarrow.lib.chunked_array': {
+        const col = arrowColumn(call, this.budget, call.offset);
+        return new SeriesValue(null, col, defaultIndex(col.length));
+      }
+      case 'pyarrow.lib._reconstruct_table':
+      case 'pyarrow.lib._reconstruct_record_batch': {
+        const table = arrowTable(call, this.budget);
+        return new Frame(table.names, table.columns, defaultIndex(table.rows), table.rows);
+      }
       case 'pandas.core.frame.DataFrame':
         return this.frame(call);
       case 'pandas.core.series.Series':
@@ -437,7 +448,8 @@ class Lowerer {
       n === 'pandas.core.arrays.boolean.BooleanArray' ||
       n === 'pandas.core.arrays.categorical.Categorical' ||
       n === 'pandas.core.arrays.string_.StringArray' ||
-      n === 'pandas.core.arrays.datetimes.DatetimeArray'
+      n === 'pandas.core.arrays.datetimes.DatetimeArray' ||
+      ARROW_BACKED.has(n)
     );
   }
 
@@ -456,6 +468,7 @@ class Lowerer {
       return splitRows(this.ndarray(v, 'block values'));
     }
     if (name === 'pandas._libs.arrays.__pyx_unpickle_NDArrayBacked') return this.ndarrayBacked(v);
+    if (ARROW_BACKED.has(name)) return [this.arrowBacked(v)];
     if (
       name === 'pandas.core.arrays.integer.IntegerArray' ||
       name === 'pandas.core.arrays.floating.FloatingArray' ||
@@ -470,6 +483,32 @@ class Lowerer {
     const cols = this.columns(v);
     if (cols.length !== 1) this.fail(`${what}: expected a 1-D array`);
     return cols[0]!;
+  }
+
+  /** `ArrowExtensionArray` / `ArrowStringArray`: state {_pa_array: pyarrow (chunked) array, _dtype}. */
+  private arrowBacked(call: PyCall): Column {
+    const state = call.state;
+    if (!(state instanceof PyDict)) this.fail(`${call.fn.written} without state`);
+    const array = state.get('_pa_array') ?? state.get('_data');
+    if (call.fn.name === 'pandas.core.arrays.arrow.array.ArrowExtensionArray') {
+      return arrowColumn(array, this.budget, call.offset);
+    }
+    // StringDtype(storage, na_value): pandas 3's default `str` has na_value NaN, `string` has pandas.NA
+    const dtype = state.get('_dtype');
+    const naValue = dtype instanceof PyCall ? dtype.args[1] : undefined;
+    const nanSemantics =
+      call.fn.name === 'pandas.core.arrays.string_arrow.ArrowStringArrayNumpySemantics' ||
+      (typeof naValue === 'number' && Number.isNaN(naValue));
+    const col = arrowColumn(
+      array,
+      this.budget,
+      call.offset,
+      nanSemantics ? 'str' : 'string',
+      nanSemantics ? 'nan' : 'na',
+    );
+    if (col.data.kind !== 'object' || !col.data.strings)
+      this.fail(`${call.fn.written}: the pyarrow array holds no strings`);
+    return col;
   }
 
   private masked(call: PyCall): Column {
@@ -756,6 +795,18 @@ class Lowerer {
       return new SeriesValue(name, col, index);
     });
   }
+}
+
+/** pandas arrays that wrap a pyarrow array (arrow.ts). */
+const ARROW_BACKED = new Set([
+  'pandas.core.arrays.arrow.array.ArrowExtensionArray',
+  'pandas.core.arrays.string_arrow.ArrowStringArray',
+  'pandas.core.arrays.string_arrow.ArrowStringArrayNumpySemantics',
+]);
+
+/** The RangeIndex pandas gives a Series or frame made from Arrow data. */
+function defaultIndex(length: number): IndexValue {
+  return new IndexValue([null], null, { start: 0n, stop: BigInt(length), step: 1n }, length);
 }
 
 /** Splits a C-order 2-D array (k × n) into k columns; a 1-D array is one column. */

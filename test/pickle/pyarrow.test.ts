@@ -1,0 +1,47 @@
+/**
+ * pyarrow-backed pandas 3 data (issue 20): fixtures written by real pandas 3.0.6 + numpy 2.4.6 + pyarrow
+ * (scripts/pickle/generate_pyarrow_fixtures.py); every cell compared with what pandas loads (expected.json).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { toCanonical } from '../../ingest/pickle/canonical.ts';
+import { PickleError, readPickle } from '../../ingest/pickle/index.ts';
+import { REPO_ROOT } from '../helpers.ts';
+
+const ROOT = join(REPO_ROOT, 'test', 'fixtures', 'pickle', 'pyarrow');
+type Expected = { value?: unknown; error?: string; producer?: string };
+const expected = JSON.parse(readFileSync(join(ROOT, 'expected.json'), 'utf8')) as Record<string, Expected>;
+const names = Object.keys(expected);
+
+describe('pyarrow-backed pickles decode to the values pandas 3 loads', () => {
+  const decodable = names.filter((n) => expected[n]!.value !== undefined);
+  it('covers frames, series, pyarrow tables and the showntell structures from pandas 3 + pyarrow', () => {
+    expect(decodable.length).toBeGreaterThan(30);
+    expect(expected['df_default_str.p5.pkl']!.producer).toMatch(/^pandas 3\.0\.6, numpy 2\.4\.6, pyarrow /);
+    for (const n of ['pa_table.p4.pkl', 'pa_record_batch.p5.pkl', 'modernized_run_data.p4.pkl'])
+      expect(decodable).toContain(n);
+  });
+  it.each(decodable)('%s', (name) => {
+    const value = readPickle(readFileSync(join(ROOT, name)));
+    expect(JSON.parse(JSON.stringify(toCanonical(value)))).toEqual(expected[name]!.value);
+  });
+});
+
+describe('hostile pyarrow pickles are refused with the byte offset of the array', () => {
+  const hostile = names.filter((n) => n.startsWith('hostile/'));
+  it('has the attack set', () => expect(hostile.length).toBeGreaterThanOrEqual(15));
+  it.each(hostile)('%s', (name) => {
+    const data = readFileSync(join(ROOT, name));
+    let error: unknown;
+    try {
+      readPickle(data);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PickleError);
+    expect((error as PickleError).message).toContain(expected[name]!.error);
+    expect((error as PickleError).pickleOffset).toBeGreaterThan(0);
+    expect((error as PickleError).pickleOffset).toBeLessThan(data.length);
+  });
+});
