@@ -13,6 +13,7 @@ Run offline in a venv from the wheel index (tests never run this; they read the 
 * hostile/: the same layouts with broken buffers, offsets, lengths, nesting and type aliases
 expected.json: {file: {value: canonical JSON of what pandas loads}} or {file: {error: message fragment}}.
 """
+import datetime
 import io
 import json
 import os
@@ -76,6 +77,8 @@ def frames():
                                dtype=pd.ArrowDtype(pa.timestamp('s'))),
         'dur': pd.array([pd.Timedelta('1 days'), None, pd.Timedelta('-1 us'), pd.Timedelta(0)],
                         dtype=pd.ArrowDtype(pa.duration('us'))),
+        'day': pd.array([datetime.date(2024, 2, 29), None, datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)],
+                        dtype=pd.ArrowDtype(pa.date32())),
     })
     out['df_nested_pyarrow'] = pd.DataFrame({
         'lists': pd.array([[1.0, 2.5], None, [], [float('nan'), float('inf'), None]],
@@ -177,6 +180,15 @@ def hostile():
     lst = lst.replace(b'\x8c\x0etype_for_alias\x93\x8c\x05int64\x85R',
                       b'\x8c\x05list_\x93\x8c\x0bpyarrow.lib\x8c\x0etype_for_alias\x93\x8c\x06double\x85R\x85R', 1)
     h['list_child_too_short'] = (lst, 'child has 1 values')
+    # a dictionary array whose index points past its 2 values
+    good = pickle.dumps(pa.array(['lo', 'hi', 'lo']).dictionary_encode(), protocol=4)
+    indices = i32(0, 1, 0)
+    assert good.count(indices) == 1
+    h['dictionary_index_out_of_range'] = (good.replace(indices, i32(0, 7, 0)), 'dictionary index 7')
+    # a struct whose field array is shorter than the struct
+    good = pickle.dumps(pa.array([{'a': 1}, {'a': 2}, {'a': 3}]), protocol=4)
+    child_length = good.index(b'K\x03', good.index(b'K\x03') + 1)  # the struct's length comes first, then its child's
+    h['struct_child_too_short'] = (good[:child_length] + b'K\x02' + good[child_length + 2:], 'the parent needs elements 0…3 of its 2')
     return h
 
 

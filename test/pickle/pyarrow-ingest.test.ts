@@ -98,6 +98,7 @@ describe('pyarrow-backed pickles land like their numpy twins', () => {
       'df_times_pyarrow.ts_utc_ns:TIMESTAMP WITH TIME ZONE',
       'df_times_pyarrow.ts_naive_s:TIMESTAMP WITH TIME ZONE',
       'df_times_pyarrow.dur:INTERVAL',
+      'df_times_pyarrow.day:JSON',
       'pa_table.i:BIGINT',
       'pa_table.s:VARCHAR',
       'pa_table.ts:TIMESTAMP WITH TIME ZONE',
