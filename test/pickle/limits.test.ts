@@ -52,6 +52,26 @@ describe('pickle decode limits (issue 14 item 3)', () => {
     expect(error.pickleOffset).toBeGreaterThan(0);
   });
 
+  it('CLI: the S0 bomb exits 2 with a one-line error and a failed ingest_log row', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'bomb.pkl');
+    writeFileSync(file, ndarrayPickle('S0', 10000, 10000, new Uint8Array(0)));
+    const db = join(dir, 'w.duckdb');
+    const r = await runCli(['--db', db, 'ingest', 'pickle', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/bomb\.pkl at byte \d+: .*itemsize 0/);
+    const log = await runCli([
+      '--db',
+      db,
+      'query',
+      "SELECT status FROM ingest_log WHERE kind = 'pickle'",
+      '--format',
+      'csv',
+    ]);
+    expect(log.stdout.trim().split('\n')).toEqual(['status', 'failed']);
+  });
+
   it('refuses itemsize 0 for U0 too, even for a small shape', () => {
     expect(refusal(ndarrayPickle('U0', 3, 1000, new Uint8Array(0))).message).toMatch(/itemsize 0/);
   });

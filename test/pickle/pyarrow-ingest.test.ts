@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ingestPickle } from '../../ingest/pickle/load.ts';
 import type { Warehouse } from '../../src/warehouse.ts';
-import { REPO_ROOT, tempDir, tempWarehouse } from '../helpers.ts';
+import { REPO_ROOT, runCli, tempDir, tempWarehouse } from '../helpers.ts';
 
 const PYARROW = join(REPO_ROOT, 'test', 'fixtures', 'pickle', 'pyarrow');
 const EXAMPLES = join(REPO_ROOT, 'examples', 'pickles');
@@ -132,5 +132,20 @@ describe('pyarrow-backed pickles land like their numpy twins', () => {
       { lists: [], dict: null, struct: '{"a":null,"b":"z"}' },
       { lists: [Number.NaN, Number.POSITIVE_INFINITY, null], dict: 'lo', struct: '{"a":4,"b":null}' },
     ]);
+  });
+
+  it('CLI: a hostile pyarrow pickle exits 2 naming the file, the byte offset and the broken buffer', async () => {
+    const dir = tempDir();
+    const r = await runCli([
+      '--db',
+      join(dir, 'w.duckdb'),
+      'ingest',
+      'pickle',
+      'test/fixtures/pickle/pyarrow/hostile/short_data_buffer.pkl',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /short_data_buffer\.pkl at byte \d+: .*pyarrow int64 array of length 4 at offset 0: data buffer has 24 bytes, needs 32/,
+    );
   });
 });
