@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MlduckError } from '../../src/errors.ts';
+import { printable } from '../../src/sanitize.ts';
 import {
   type IngestContext,
   type IngestReport,
@@ -318,7 +319,11 @@ export async function ingestPickle(
   return wh.ingest(
     PICKLE_KIND,
     path,
-    async (ctx) => {
+    async (ingestCtx) => {
+      // Warnings quote keys and column labels from the pickle: escape their control characters.
+      const ctx: IngestContext = Object.assign(Object.create(ingestCtx) as IngestContext, {
+        warn: (message: string) => ingestCtx.warn(printable(message)),
+      });
       const value = readPickleFile(ctx.absolutePath, ctx.path);
       const modernized = recognizeModernized(value);
       if (modernized)

@@ -126,6 +126,19 @@ describe('names from a pickle are escaped before they reach a terminal (issue 14
     // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
   });
+
+  it('CLI: a column label with terminal escapes is escaped in the warning that quotes it', async () => {
+    const dir = tempDir();
+    const key = '\x1b]0;owned\x07col';
+    // [{key: 1}, {key: 'a'}]: a list of dicts whose one column mixes int and str → a warning naming the column
+    const pickle = bytes('\x80\x02](}', binunicode(key), 'K\x01s}', binunicode(key), binunicode('a'), 'se.');
+    writeFileSync(join(dir, 'records.pkl'), pickle);
+    const r = await runCli(['--db', join(dir, 'w.duckdb'), 'ingest', 'pickle', join(dir, 'records.pkl')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('\\x1b]0;owned\\x07col mixes');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  });
 });
 
 describe('a pickle link loop is named as a loop (issue 14 item 7)', () => {
