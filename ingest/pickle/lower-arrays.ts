@@ -89,18 +89,18 @@ export function arrowBacked(ctx: LowerContext, call: PyCall): Column {
   if (call.fn.name === 'pandas.core.arrays.arrow.array.ArrowExtensionArray') {
     return arrowColumn(array, ctx.budget, call.offset);
   }
-  // StringDtype(storage, na_value): pandas 3's default `str` has na_value NaN, `string` has pandas.NA
+  // StringDtype(storage, na_value): pandas 3's default `str` has na_value NaN, `string` has pandas.NA;
+  // pandas 2's `string[pyarrow_numpy]` (its own class) has NaN too but is named `string`
   const dtype = state.get('_dtype');
   const naValue = dtype instanceof PyCall ? dtype.args[1] : undefined;
-  const nanSemantics =
-    call.fn.name === 'pandas.core.arrays.string_arrow.ArrowStringArrayNumpySemantics' ||
-    (typeof naValue === 'number' && Number.isNaN(naValue));
+  const numpySemantics = call.fn.name === 'pandas.core.arrays.string_arrow.ArrowStringArrayNumpySemantics';
+  const nanValue = typeof naValue === 'number' && Number.isNaN(naValue);
   const col = arrowColumn(
     array,
     ctx.budget,
     call.offset,
-    nanSemantics ? 'str' : 'string',
-    nanSemantics ? 'nan' : 'na',
+    nanValue && !numpySemantics ? 'str' : 'string',
+    nanValue || numpySemantics ? 'nan' : 'na',
   );
   if (col.data.kind !== 'object' || !col.data.strings)
     ctx.fail(`${call.fn.written}: the pyarrow array holds no strings`);

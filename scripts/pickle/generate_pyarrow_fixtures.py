@@ -4,6 +4,9 @@
 Run offline in a venv from the wheel index (tests never run this; they read the committed files):
     python3 -m venv .venv-p3 && .venv-p3/bin/pip install pandas==3.0.6 numpy==2.4.6 pyarrow
     .venv-p3/bin/python scripts/pickle/generate_pyarrow_fixtures.py
+and, for the pandas 2 layouts (written to pyarrow/pandas2/, without the hostile set):
+    python3 -m venv .venv-p2 && .venv-p2/bin/pip install pandas==2.2.3 numpy==2.4.6 pyarrow
+    .venv-p2/bin/python scripts/pickle/generate_pyarrow_fixtures.py
 
 * frames/series of every pyarrow-backed dtype pandas 3 writes (default `str`, string[pyarrow], int64[pyarrow],
   timestamp[us, tz][pyarrow], list<double>[pyarrow], struct, dictionary, large/small strings, nulls, sliced
@@ -205,10 +208,17 @@ def pyarrow_verdict(data):
 
 
 def main():
+    global ROOT
+    pandas2 = pd.__version__.startswith('2.')
+    if pandas2:
+        ROOT = os.path.join(ROOT, 'pandas2')
     os.makedirs(os.path.join(ROOT, 'hostile'), exist_ok=True)
     expected = {}
     producer = f'pandas {pd.__version__}, numpy {np.__version__}, pyarrow {pa.__version__}'
     objs = {**frames(), **arrow_objects(), **showntell()}
+    if pandas2:
+        # pandas 2's `string[pyarrow_numpy]` (ArrowStringArrayNumpySemantics), the forerunner of pandas 3's `str`
+        objs['df_string_pyarrow_numpy'] = pd.DataFrame({'s': pd.array(['a', None, 'c'], dtype='string[pyarrow_numpy]')})
     for name, obj in objs.items():
         for protocol in (4, 5):
             rel = f'{name}.p{protocol}.pkl'
@@ -222,11 +232,13 @@ def main():
     objs['combined_plotting_data_matched'].to_pickle(path)
     expected['combined_plotting_data_matched.to_pickle.pkl'] = {'value': canonical(pd.read_pickle(path)),
                                                                 'producer': producer, 'protocol': 'to_pickle default'}
-    for name, (data, message) in hostile().items():
+    for name, (data, message) in ({} if pandas2 else hostile()).items():
         rel = f'hostile/{name}.pkl'
         with open(os.path.join(ROOT, rel), 'wb') as f:
             f.write(data)
         expected[rel] = {'error': message, 'pyarrow': pyarrow_verdict(data)}
+    if pandas2:
+        os.rmdir(os.path.join(ROOT, 'hostile'))
     with open(os.path.join(ROOT, 'expected.json'), 'w') as f:
         json.dump(expected, f, indent=1, sort_keys=True, ensure_ascii=False)
         f.write('\n')

@@ -1,5 +1,5 @@
 /**
- * pyarrow-backed pandas 3 data (issue 20): fixtures written by real pandas 3.0.6 + numpy 2.4.6 + pyarrow
+ * pyarrow-backed pandas 3 (and 2.2) data (issue 20): fixtures written by real pandas 3.0.6 (and 2.2.3) + numpy 2.4.6 + pyarrow
  * (scripts/pickle/generate_pyarrow_fixtures.py); every cell compared with what pandas loads (expected.json).
  */
 import { readFileSync } from 'node:fs';
@@ -11,14 +11,20 @@ import { REPO_ROOT } from '../helpers.ts';
 
 const ROOT = join(REPO_ROOT, 'test', 'fixtures', 'pickle', 'pyarrow');
 type Expected = { value?: unknown; error?: string; producer?: string };
-const expected = JSON.parse(readFileSync(join(ROOT, 'expected.json'), 'utf8')) as Record<string, Expected>;
+/** pandas 3 fixtures at the root, pandas 2.2 ones (same frames, pandas 2 layouts) under pandas2/. */
+const expected: Record<string, Expected> = {};
+for (const dir of ['', 'pandas2/']) {
+  const set = JSON.parse(readFileSync(join(ROOT, dir, 'expected.json'), 'utf8')) as Record<string, Expected>;
+  for (const [name, value] of Object.entries(set)) expected[`${dir}${name}`] = value;
+}
 const names = Object.keys(expected);
 
-describe('pyarrow-backed pickles decode to the values pandas 3 loads', () => {
+describe('pyarrow-backed pickles decode to the values pandas loads', () => {
   const decodable = names.filter((n) => expected[n]!.value !== undefined);
   it('covers frames, series, pyarrow tables and the showntell structures from pandas 3 + pyarrow', () => {
     expect(decodable.length).toBeGreaterThan(30);
     expect(expected['df_default_str.p5.pkl']!.producer).toMatch(/^pandas 3\.0\.6, numpy 2\.4\.6, pyarrow /);
+    expect(expected['pandas2/df_string_pyarrow_numpy.p5.pkl']!.producer).toMatch(/^pandas 2\.2\.3, /);
     for (const n of ['pa_table.p4.pkl', 'pa_record_batch.p5.pkl', 'modernized_run_data.p4.pkl'])
       expect(decodable).toContain(n);
   });
