@@ -105,12 +105,25 @@ type StackItem = PyValue;
 
 /** Loads one pickle from `data`; returns the inert value tree. Throws PickleError on anything refused. */
 export function loadPickle(data: Uint8Array, limits: Partial<PickleLimits> = {}): PyValue {
-  return new PickleVM(data, { ...DEFAULT_LIMITS, ...limits }).run();
+  const vm = new PickleVM(data, { ...DEFAULT_LIMITS, ...limits });
+  try {
+    return vm.run();
+  } catch (error) {
+    // A key that is unhashable deep inside (a tuple holding a dict) is found by keyText, not by hashable()
+    if (error instanceof TypeError && error.message.startsWith('unhashable type'))
+      throw new PickleError(error.message, vm.opcodeOffset);
+    throw error;
+  }
 }
 
 class PickleVM {
   private pos = 0;
   private op = 0;
+
+  /** Byte offset of the opcode being run. */
+  get opcodeOffset(): number {
+    return this.op;
+  }
   private stack: StackItem[] = [];
   private readonly marks: StackItem[][] = [];
   /** Dense memo (MEMOIZE and in-order PUTs) in an array; out-of-order indexes in a Map, so sparse costs nothing. */

@@ -105,6 +105,15 @@ describe('pickle decode limits (issue 14 item 3)', () => {
   });
 });
 
+describe('malformed pickles found by mutation are refused as pickles', () => {
+  it('a dict inside a tuple used as a dict key is a PickleError with its offset, not a TypeError', () => {
+    // {({},): 1}: EMPTY_DICT, EMPTY_DICT TUPLE1, 1, SETITEM
+    const error = refusal(bytes('\x80\x02}}\x85K\x01s.'));
+    expect(error.message).toContain("unhashable type: 'dict'");
+    expect(error.pickleOffset).toBe(7);
+  });
+});
+
 describe('names from a pickle are escaped before they reach a terminal (issue 14 item 7)', () => {
   it('printable escapes C0, C1 and DEL, and nothing else', () => {
     expect(printable('a\x1b[31mb\x07\x7f\x9b\n\t\\é✓')).toBe('a\\x1b[31mb\\x07\\x7f\\x9b\\n\\t\\\\é✓');
