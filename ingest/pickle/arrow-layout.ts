@@ -4,16 +4,8 @@
  * and sizes, value offsets (monotonic, inside their data or child), dictionary indices, UTF-8, nesting depth.
  * A checked array is rebased to offset 0: its buffers hold exactly the elements it contributes.
  */
-import {
-  type DataType,
-  DateDay,
-  type Dictionary,
-  type FixedSizeList,
-  Float16,
-  Float32,
-  type Int,
-  Type,
-} from 'apache-arrow';
+import type { DataType, Dictionary, FixedSizeList, Int } from 'apache-arrow';
+import { arrow } from './arrow-lib.ts';
 import { arrowType, fail, int, items, MAX_ARROW_DEPTH, pyarrowTypeName } from './arrow-types.ts';
 import { type DecodeBudget, JS_VALUE_BYTES } from './numpy.ts';
 import { PyBytes, PyCall, PyTuple, type PyValue, pyTypeName } from './values.ts';
@@ -37,14 +29,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function byteWidth(type: DataType): number {
   switch (type.typeId) {
-    case Type.Int:
+    case arrow.Type.Int:
       return (type as Int).bitWidth / 8;
-    case Type.Float:
-      return type instanceof Float16 ? 2 : type instanceof Float32 ? 4 : 8;
-    case Type.Date:
-      return type instanceof DateDay ? 4 : 8;
-    case Type.Timestamp:
-    case Type.Duration:
+    case arrow.Type.Float:
+      return type instanceof arrow.Float16 ? 2 : type instanceof arrow.Float32 ? 4 : 8;
+    case arrow.Type.Date:
+      return type instanceof arrow.DateDay ? 4 : 8;
+    case arrow.Type.Timestamp:
+    case arrow.Type.Duration:
       return 8;
   }
   return 0;
@@ -52,15 +44,15 @@ function byteWidth(type: DataType): number {
 
 function bufferCount(type: DataType): number {
   switch (type.typeId) {
-    case Type.Null:
+    case arrow.Type.Null:
       return 1;
-    case Type.Utf8:
-    case Type.LargeUtf8:
-    case Type.Binary:
-    case Type.LargeBinary:
+    case arrow.Type.Utf8:
+    case arrow.Type.LargeUtf8:
+    case arrow.Type.Binary:
+    case arrow.Type.LargeBinary:
       return 3;
-    case Type.FixedSizeList:
-    case Type.Struct:
+    case arrow.Type.FixedSizeList:
+    case arrow.Type.Struct:
       return 1;
   }
   return 2;
@@ -177,7 +169,7 @@ export function check(
 
   let validity: Uint8Array | null = null;
   let nulls = 0;
-  if (type.typeId === Type.Null) {
+  if (type.typeId === arrow.Type.Null) {
     nulls = n;
   } else if (buffers[0]) {
     validity = bits(need(buffers[0] ?? null, Math.ceil(end / 8), 'validity'), begin, n);
@@ -197,25 +189,25 @@ export function check(
     dictionary: null,
   };
   switch (type.typeId) {
-    case Type.Null:
+    case arrow.Type.Null:
       break;
-    case Type.Bool:
+    case arrow.Type.Bool:
       out.values = bits(need(buffers[1] ?? null, Math.ceil(end / 8), 'data'), begin, n);
       break;
-    case Type.Int:
-    case Type.Float:
-    case Type.Date:
-    case Type.Timestamp:
-    case Type.Duration: {
+    case arrow.Type.Int:
+    case arrow.Type.Float:
+    case arrow.Type.Date:
+    case arrow.Type.Timestamp:
+    case arrow.Type.Duration: {
       const w = byteWidth(type);
       out.values = aligned(need(buffers[1] ?? null, end * w, 'data').subarray(begin * w, end * w));
       break;
     }
-    case Type.Utf8:
-    case Type.Binary:
-    case Type.LargeUtf8:
-    case Type.LargeBinary: {
-      const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
+    case arrow.Type.Utf8:
+    case arrow.Type.Binary:
+    case arrow.Type.LargeUtf8:
+    case arrow.Type.LargeBinary: {
+      const large = type.typeId === arrow.Type.LargeUtf8 || type.typeId === arrow.Type.LargeBinary;
       const data = buffers[2] ?? new Uint8Array(0);
       const [first, last, offsets] = valueOffsets(
         need(buffers[1] ?? null, n === 0 ? 0 : (end + 1) * (large ? 8 : 4), 'offsets'),
@@ -229,7 +221,7 @@ export function check(
         at,
       );
       const bytes = aligned(data.subarray(first, last));
-      if (type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8) {
+      if (type.typeId === arrow.Type.Utf8 || type.typeId === arrow.Type.LargeUtf8) {
         try {
           utf8.decode(bytes);
         } catch {
@@ -241,12 +233,12 @@ export function check(
       out.offsets = offsets;
       break;
     }
-    case Type.List:
-    case Type.LargeList: {
+    case arrow.Type.List:
+    case arrow.Type.LargeList: {
       if (kids.length !== 1)
         fail(`pyarrow ${name} array needs one child array, has ${kids.length}`, state, at);
       const childLength = childLengthOf(kids[0], at);
-      const large = type.typeId === Type.LargeList;
+      const large = type.typeId === arrow.Type.LargeList;
       const [first, last, offsets] = valueOffsets(
         need(buffers[1] ?? null, n === 0 ? 0 : (end + 1) * (large ? 8 : 4), 'offsets'),
         large,
@@ -262,14 +254,14 @@ export function check(
       out.children = [check(kids[0], at, budget, depth + 1, { start: first, length: last - first })];
       break;
     }
-    case Type.FixedSizeList: {
+    case arrow.Type.FixedSizeList: {
       if (kids.length !== 1)
         fail(`pyarrow ${name} array needs one child array, has ${kids.length}`, state, at);
       const size = (type as FixedSizeList).listSize;
       out.children = [check(kids[0], at, budget, depth + 1, { start: begin * size, length: n * size })];
       break;
     }
-    case Type.Struct: {
+    case arrow.Type.Struct: {
       if (kids.length !== type.children.length)
         fail(
           `pyarrow ${name} array has ${kids.length} child arrays, the type has ${type.children.length} fields`,
@@ -279,7 +271,7 @@ export function check(
       out.children = kids.map((k) => check(k, at, budget, depth + 1, { start: begin, length: n }));
       break;
     }
-    case Type.Dictionary: {
+    case arrow.Type.Dictionary: {
       const t = type as Dictionary;
       const w = t.indices.bitWidth / 8;
       out.values = aligned(need(buffers[1] ?? null, end * w, 'indices').subarray(begin * w, end * w));

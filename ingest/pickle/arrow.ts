@@ -8,23 +8,9 @@
  * columns with the types and NaN/NULL semantics of their numpy-backed twins.
  * Types: arrow-types.ts; the checks: arrow-layout.ts; here: checked arrays → apache-arrow Data → columns.
  */
-import {
-  type Data,
-  type DataType,
-  DateDay,
-  type Dictionary,
-  type Field,
-  type FixedSizeList,
-  Float16,
-  Float32,
-  type Int,
-  makeData,
-  makeVector,
-  type Null,
-  type Timestamp,
-  Type,
-} from 'apache-arrow';
+import type { Data, DataType, Dictionary, Field, FixedSizeList, Int, Null, Timestamp } from 'apache-arrow';
 import { type Checked, check, indexValues } from './arrow-layout.ts';
+import { arrow } from './arrow-lib.ts';
 import { arrowType, fail, items, pyarrowTypeName, schemaNames, UNIT_NAMES } from './arrow-types.ts';
 import { type Column, type ColumnData, LDict, type Lowered, NAT } from './lowered.ts';
 import { type DecodeBudget, LowerError } from './numpy.ts';
@@ -42,33 +28,37 @@ function toData(c: Checked): Data {
     ...(c.validity ? { nullBitmap: c.validity } : {}),
   };
   switch (c.type.typeId) {
-    case Type.Null:
-      return makeData({ type: c.type as Null, length: c.length });
-    case Type.Utf8:
-    case Type.LargeUtf8:
-    case Type.Binary:
-    case Type.LargeBinary:
-      return makeData({ ...common, valueOffsets: c.offsets as never, data: c.values! } as never);
-    case Type.List:
-    case Type.LargeList:
-      return makeData({
+    case arrow.Type.Null:
+      return arrow.makeData({ type: c.type as Null, length: c.length });
+    case arrow.Type.Utf8:
+    case arrow.Type.LargeUtf8:
+    case arrow.Type.Binary:
+    case arrow.Type.LargeBinary:
+      return arrow.makeData({ ...common, valueOffsets: c.offsets as never, data: c.values! } as never);
+    case arrow.Type.List:
+    case arrow.Type.LargeList:
+      return arrow.makeData({
         ...common,
         valueOffsets: c.offsets as never,
         child: toData(c.children[0]!),
       } as never);
-    case Type.FixedSizeList:
-      return makeData({ ...common, child: toData(c.children[0]!) } as never);
-    case Type.Struct:
-      return makeData({ ...common, children: c.children.map(toData) } as never);
-    case Type.Dictionary:
-      return makeData({ ...common, data: c.values!, dictionary: makeVector(toData(c.dictionary!)) } as never);
+    case arrow.Type.FixedSizeList:
+      return arrow.makeData({ ...common, child: toData(c.children[0]!) } as never);
+    case arrow.Type.Struct:
+      return arrow.makeData({ ...common, children: c.children.map(toData) } as never);
+    case arrow.Type.Dictionary:
+      return arrow.makeData({
+        ...common,
+        data: c.values!,
+        dictionary: arrow.makeVector(toData(c.dictionary!)),
+      } as never);
     default:
-      return makeData({ ...common, data: c.values! } as never);
+      return arrow.makeData({ ...common, data: c.values! } as never);
   }
 }
 
 function maskOf(c: Checked): Uint8Array | undefined {
-  if (c.type.typeId === Type.Null) return new Uint8Array(c.length).fill(1);
+  if (c.type.typeId === arrow.Type.Null) return new Uint8Array(c.length).fill(1);
   if (!c.validity || c.nullCount === 0) return undefined;
   const mask = new Uint8Array(c.length);
   for (let i = 0; i < c.length; i++) mask[i] = ((c.validity[i >> 3]! >> (i & 7)) & 1) ^ 1;
@@ -90,18 +80,18 @@ function columnData(c: Checked, nullAs: 'na' | 'nan' = 'na'): ColumnData {
   const withMask = <T extends object>(d: T): T => (mask ? { ...d, mask } : d);
   const b = c.values?.buffer;
   switch (c.type.typeId) {
-    case Type.Null:
+    case arrow.Type.Null:
       return { kind: 'object', values: new Array<Lowered>(c.length).fill(null), mask: mask! };
-    case Type.Bool: {
+    case arrow.Type.Bool: {
       const values = new Uint8Array(c.length);
       for (let i = 0; i < c.length; i++) values[i] = (c.values![i >> 3]! >> (i & 7)) & 1;
       return withMask({ kind: 'bool' as const, values });
     }
-    case Type.Int:
+    case arrow.Type.Int:
       return withMask({ kind: 'int' as const, values: indexValues(c.values!, c.type as Int) as never });
-    case Type.Float: {
-      if (c.type instanceof Float16) {
-        const vector = makeVector(toData({ ...c, validity: null, nullCount: 0 }));
+    case arrow.Type.Float: {
+      if (c.type instanceof arrow.Float16) {
+        const vector = arrow.makeVector(toData({ ...c, validity: null, nullCount: 0 }));
         return withMask({
           kind: 'float' as const,
           values: Float64Array.from({ length: c.length }, (_, i) => vector.get(i) as number),
@@ -109,12 +99,12 @@ function columnData(c: Checked, nullAs: 'na' | 'nan' = 'na'): ColumnData {
       }
       return withMask({
         kind: 'float' as const,
-        values: c.type instanceof Float32 ? new Float32Array(b!) : new Float64Array(b!),
+        values: c.type instanceof arrow.Float32 ? new Float32Array(b!) : new Float64Array(b!),
       });
     }
-    case Type.Date: {
+    case arrow.Type.Date: {
       const values =
-        c.type instanceof DateDay
+        c.type instanceof arrow.DateDay
           ? Array.from(new Int32Array(b!), (d) => d * 86_400_000)
           : Array.from(new BigInt64Array(b!), Number);
       return withMask({
@@ -122,12 +112,13 @@ function columnData(c: Checked, nullAs: 'na' | 'nan' = 'na'): ColumnData {
         values: values.map((ms): Lowered => ({ $: 'date', iso: dateIso(ms) })),
       });
     }
-    case Type.Timestamp:
-    case Type.Duration: {
+    case arrow.Type.Timestamp:
+    case arrow.Type.Duration: {
       const values = new BigInt64Array(b!);
       if (mask) for (let i = 0; i < c.length; i++) if (mask[i]) values[i] = NAT;
       const unit = UNIT_NAMES[(c.type as Timestamp).unit]!;
-      if (c.type.typeId === Type.Duration) return withMask({ kind: 'timedelta' as const, values, unit });
+      if (c.type.typeId === arrow.Type.Duration)
+        return withMask({ kind: 'timedelta' as const, values, unit });
       return withMask({
         kind: 'datetime' as const,
         values,
@@ -135,12 +126,12 @@ function columnData(c: Checked, nullAs: 'na' | 'nan' = 'na'): ColumnData {
         tz: (c.type as Timestamp).timezone ?? null,
       });
     }
-    case Type.Utf8:
-    case Type.LargeUtf8:
-    case Type.Binary:
-    case Type.LargeBinary: {
-      const vector = makeVector(toData(c));
-      const strings = c.type.typeId === Type.Utf8 || c.type.typeId === Type.LargeUtf8;
+    case arrow.Type.Utf8:
+    case arrow.Type.LargeUtf8:
+    case arrow.Type.Binary:
+    case arrow.Type.LargeBinary: {
+      const vector = arrow.makeVector(toData(c));
+      const strings = c.type.typeId === arrow.Type.Utf8 || c.type.typeId === arrow.Type.LargeUtf8;
       const values = new Array<Lowered>(c.length);
       for (let i = 0; i < c.length; i++) {
         if (mask?.[i]) values[i] = nullAs === 'nan' ? Number.NaN : null;
@@ -149,12 +140,12 @@ function columnData(c: Checked, nullAs: 'na' | 'nan' = 'na'): ColumnData {
       if (nullAs === 'nan') return { kind: 'object', values, strings };
       return withMask({ kind: 'object' as const, values, ...(strings ? { strings: true } : {}) });
     }
-    case Type.List:
-    case Type.LargeList:
-    case Type.FixedSizeList: {
+    case arrow.Type.List:
+    case arrow.Type.LargeList:
+    case arrow.Type.FixedSizeList: {
       const child = plainCells(c.children[0]!);
       const values = new Array<Lowered>(c.length);
-      const size = c.type.typeId === Type.FixedSizeList ? (c.type as FixedSizeList).listSize : 0;
+      const size = c.type.typeId === arrow.Type.FixedSizeList ? (c.type as FixedSizeList).listSize : 0;
       for (let i = 0; i < c.length; i++) {
         if (mask?.[i]) values[i] = null;
         else if (size) values[i] = child.slice(i * size, (i + 1) * size);
@@ -162,7 +153,7 @@ function columnData(c: Checked, nullAs: 'na' | 'nan' = 'na'): ColumnData {
       }
       return withMask({ kind: 'object' as const, values });
     }
-    case Type.Struct: {
+    case arrow.Type.Struct: {
       const fields = c.children.map(plainCells);
       const names = c.type.children.map((f: Field) => f.name);
       const values = new Array<Lowered>(c.length);
@@ -170,7 +161,7 @@ function columnData(c: Checked, nullAs: 'na' | 'nan' = 'na'): ColumnData {
         values[i] = mask?.[i] ? null : new LDict(names.map((nm: string, f: number) => [nm, fields[f]![i]!]));
       return withMask({ kind: 'object' as const, values });
     }
-    case Type.Dictionary: {
+    case arrow.Type.Dictionary: {
       const indices = indexValues(c.values!, (c.type as Dictionary).indices);
       const codes = Int32Array.from({ length: c.length }, (_, i) => (mask?.[i] ? -1 : Number(indices[i]!)));
       const dict = c.dictionary!;

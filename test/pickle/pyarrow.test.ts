@@ -51,3 +51,32 @@ describe('hostile pyarrow pickles are refused with the byte offset of the array'
     expect((error as PickleError).pickleOffset).toBeLessThan(data.length);
   });
 });
+
+describe('apache-arrow is loaded only for pyarrow data', () => {
+  it('a CLI start and a numpy pickle do not load it; a pyarrow pickle does; its TimeUnit values are ours', async () => {
+    const { spawnSync } = await import('node:child_process');
+    // a fresh process: vitest's own process may have loaded apache-arrow for the tests above
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { arrowLoaded } from './ingest/pickle/arrow-lib.ts';
+      import { readPickle } from './ingest/pickle/index.ts';
+      await import('./src/plugins.ts');
+      readPickle(readFileSync('test/fixtures/pickle/real/df_mixed.p5.pkl'));
+      const before = arrowLoaded();
+      readPickle(readFileSync('test/fixtures/pickle/pyarrow/df_times_pyarrow.p5.pkl'));
+      const { arrow } = await import('./ingest/pickle/arrow-lib.ts');
+      const { UNITS } = await import('./ingest/pickle/arrow-types.ts');
+      const units = [arrow.TimeUnit.SECOND, arrow.TimeUnit.MILLISECOND, arrow.TimeUnit.MICROSECOND, arrow.TimeUnit.NANOSECOND];
+      console.log(JSON.stringify({ before, after: arrowLoaded(), units, ours: [UNITS.s, UNITS.ms, UNITS.us, UNITS.ns] }));
+    `;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { before: boolean; after: boolean; units: number[]; ours: number[] };
+    expect(out.before).toBe(false);
+    expect(out.after).toBe(true);
+    expect(out.ours).toEqual(out.units);
+  });
+});
