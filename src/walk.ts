@@ -1,4 +1,4 @@
-import { type Dirent, readdirSync, realpathSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MlduckError } from './errors.ts';
 
@@ -24,6 +24,25 @@ export interface WalkOptions {
   expected: string;
 }
 
+/** `stat` of an input path, following links; a failure is one bad-input line saying what the path is. */
+export function statPath(path: string): Stats {
+  try {
+    return statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') {
+      throw new MlduckError('symbolic link loop: the link leads back to itself, there is no file to read', {
+        file: path,
+      });
+    }
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new MlduckError('no such file or directory', { file: path, hint: 'check the path' });
+    }
+    if (code === 'EACCES') throw new MlduckError('permission denied', { file: path });
+    throw error;
+  }
+}
+
 const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
@@ -47,12 +66,16 @@ export function walkInputs(paths: readonly string[], options: WalkOptions): Walk
       const full = join(dir, entry.name);
       let kind: 'file' | 'dir' | 'other' = entry.isFile() ? 'file' : entry.isDirectory() ? 'dir' : 'other';
       if (entry.isSymbolicLink()) {
+        let target: Stats;
         try {
-          const target = statSync(full);
-          kind = target.isFile() ? 'file' : target.isDirectory() ? 'dir' : 'other';
-        } catch {
-          continue; // a dangling link is nothing to read
+          target = statSync(full);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // dangling: nothing to read
+          if (!options.accept(entry.name)) continue;
+          statPath(full); // throws a named error: a link loop, a refused permission
+          throw error;
         }
+        kind = target.isFile() ? 'file' : target.isDirectory() ? 'dir' : 'other';
       }
       if (kind === 'dir') {
         if (options.recursive ?? true) walk(full);
@@ -62,12 +85,7 @@ export function walkInputs(paths: readonly string[], options: WalkOptions): Walk
     }
   };
   for (const path of paths) {
-    let isDirectory: boolean;
-    try {
-      isDirectory = statSync(path).isDirectory();
-    } catch {
-      throw new MlduckError('no such file or directory', { file: path, hint: 'check the path' });
-    }
+    const isDirectory = statPath(path).isDirectory();
     if (!isDirectory) {
       add({ path, fromDirectory: false, isDirectory: false });
       continue;

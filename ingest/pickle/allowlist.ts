@@ -55,6 +55,24 @@ const MASKED_DTYPES = [
   'boolean.BooleanDtype',
 ];
 
+/** pyarrow.lib functions a pickled array, type, table or record batch is rebuilt with (all read as data). */
+const PYARROW_FUNCTIONS = [
+  '_restore_array',
+  'py_buffer',
+  'type_for_alias',
+  'timestamp',
+  'duration',
+  'list_',
+  'large_list',
+  'struct',
+  'dictionary',
+  'field',
+  'schema',
+  'chunked_array',
+  '_reconstruct_table',
+  '_reconstruct_record_batch',
+];
+
 const ALLOWED = new Map<string, GlobalSpec>([
   ['builtins.set', FUNCTION],
   ['builtins.frozenset', FUNCTION],
@@ -114,6 +132,12 @@ const ALLOWED = new Map<string, GlobalSpec>([
   ['pandas._libs.tslibs.timestamps.Timestamp', CLASS],
   ['pandas._libs.tslibs.timedeltas._timedelta_unpickle', FUNCTION],
   ...PANDAS_OFFSETS.map((name): [string, GlobalSpec] => [`pandas._libs.tslibs.offsets.${name}`, CLASS]),
+  // pyarrow-backed pandas data (arrow.ts): the wrappers, and pyarrow's reconstructors of types and arrays
+  ['pandas.core.arrays.arrow.array.ArrowExtensionArray', CLASS],
+  ['pandas.core.arrays.string_arrow.ArrowStringArray', CLASS],
+  ['pandas.core.arrays.string_arrow.ArrowStringArrayNumpySemantics', CLASS],
+  ['pandas.core.dtypes.dtypes.ArrowDtype', CLASS],
+  ...PYARROW_FUNCTIONS.map((name): [string, GlobalSpec] => [`pyarrow.lib.${name}`, FUNCTION]),
 ]);
 
 /** pandas 3 writes public `__module__` names; these map them to the internal names above. */
@@ -133,6 +157,9 @@ const PANDAS_PUBLIC: Record<string, string> = {
   'pandas.arrays.IntegerArray': 'pandas.core.arrays.integer.IntegerArray',
   'pandas.arrays.FloatingArray': 'pandas.core.arrays.floating.FloatingArray',
   'pandas.arrays.BooleanArray': 'pandas.core.arrays.boolean.BooleanArray',
+  'pandas.arrays.ArrowExtensionArray': 'pandas.core.arrays.arrow.array.ArrowExtensionArray',
+  'pandas.arrays.ArrowStringArray': 'pandas.core.arrays.string_arrow.ArrowStringArray',
+  'pandas.ArrowDtype': 'pandas.core.dtypes.dtypes.ArrowDtype',
   'pandas.CategoricalDtype': 'pandas.core.dtypes.dtypes.CategoricalDtype',
   'pandas.DatetimeTZDtype': 'pandas.core.dtypes.dtypes.DatetimeTZDtype',
   'pandas.StringDtype': 'pandas.core.arrays.string_.StringDtype',
@@ -150,7 +177,7 @@ const UNSUPPORTED_HINTS: [RegExp, string][] = [
   [/[Ss]parse/, 'pandas sparse data is not supported'],
   [
     /[Aa]rrow|^pyarrow\./,
-    'pyarrow-backed pandas data is not supported; convert with df.astype(object) first',
+    'this pyarrow object is not supported; see docs/pickle.md for the pyarrow types read',
   ],
   [/[Ii]nterval/, 'pandas Interval data is not supported'],
 ];

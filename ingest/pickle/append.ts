@@ -1,13 +1,14 @@
 /** Bulk-appends pickle-derived cells to a table (the DuckDB edge of the pickle reader). */
 import {
   type DuckDBConnection,
-  DuckDBDataChunkWriter,
   DuckDBIntervalValue,
   DuckDBTimestampTZValue,
   type DuckDBType,
   type DuckDBValue,
   JSToDuckDBValueConverter,
+  type ToDuckDBValueConverter,
 } from '@duckdb/node-api';
+import { type JsCell, TableWriter } from '../../src/load.ts';
 import { type Cell, IntervalMicros, TimestampMicros } from './tabular.ts';
 
 type Converter = (value: unknown, type: DuckDBType, converter: Converter) => DuckDBValue;
@@ -19,19 +20,24 @@ const convertCell: Converter = (value, type, converter) => {
   return (JSToDuckDBValueConverter as unknown as Converter)(value, type, converter);
 };
 
-/** Appends `rows` rows of cells (column order of the table) through the Appender in data chunks. */
+/**
+ * Appends `rows` rows of cells (column order of the table) through `TableWriter`, so a failed ingest
+ * discards what is still buffered before its rollback.
+ */
 export async function appendCells(
   conn: DuckDBConnection,
   table: string,
   rows: number,
   row: (i: number) => readonly Cell[],
 ): Promise<number> {
-  const appender = await conn.createAppender(table);
-  const writer = DuckDBDataChunkWriter.forAppender(appender, {
-    converter: convertCell as never,
-  }) as DuckDBDataChunkWriter<unknown>;
-  for (let i = 0; i < rows; i++) writer.appendRow(row(i) as unknown[]);
-  writer.flush();
-  appender.closeSync();
-  return rows;
+  const writer = await TableWriter.open(conn, table, {
+    converter: convertCell as unknown as ToDuckDBValueConverter<JsCell>,
+  });
+  try {
+    for (let i = 0; i < rows; i++) writer.append(row(i));
+  } catch (error) {
+    writer.discard();
+    throw error;
+  }
+  return writer.close();
 }

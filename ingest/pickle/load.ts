@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MlduckError } from '../../src/errors.ts';
+import { printable } from '../../src/sanitize.ts';
+import { statPath } from '../../src/walk.ts';
 import { type IngestContext, sqlIdent, sqlString } from '../../src/warehouse.ts';
 import { appendCells } from './append.ts';
-import { PickleError, readPickle, sniffContainer } from './index.ts';
+import { PickleError, type ReadLimits, readPickle, sniffContainer } from './index.ts';
 import { Frame, LDict, type Lowered, SeriesValue } from './lowered.ts';
 import { recognizeMatched, recognizeModernized, writeMatched, writeModernized } from './showntell.ts';
 import {
@@ -64,7 +66,10 @@ async function writeGeneratedTable(
         (c, i) => c.column_name === wanted[i]!.name && c.data_type === normalType(wanted[i]!.sqlType),
       );
     if (!same) {
-      const rows = await ctx.wh.scalar<bigint>(`SELECT count(*) FROM ${sqlIdent(name)}`);
+      // Rows of the older version of this file are being replaced: they do not keep the old columns.
+      const rows = await ctx.wh.scalar<bigint>(
+        `SELECT count(*) FROM ${sqlIdent(name)} WHERE ingest_id NOT IN (${[ctx.ingestId, ...ctx.replacing].join(', ')})`,
+      );
       if (rows && rows > 0n) {
         throw new MlduckError(`table ${name} exists with other columns and holds rows of other ingests`, {
           file: ctx.path,
@@ -202,9 +207,56 @@ async function writeGeneric(ctx: IngestContext, value: Lowered, base: string): P
   }
 }
 
+/** Environment variables that raise (or lower) the decode limits of the pickle reader, see docs/pickle.md. */
+const LIMIT_VARIABLES: [keyof ReadLimits, string][] = [
+  ['maxElements', 'MLDUCK_PICKLE_MAX_ELEMENTS'],
+  ['maxDecodedBytes', 'MLDUCK_PICKLE_MAX_DECODED_BYTES'],
+];
+
+/** Limits set through the environment (a positive integer each); anything else is a usage error. */
+export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ReadLimits> {
+  const out: Partial<ReadLimits> = {};
+  for (const [key, variable] of LIMIT_VARIABLES) {
+    const text = env[variable];
+    if (text === undefined || text === '') continue;
+    const value = Number(text);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value <= 0) {
+      throw new MlduckError(`${variable} must be a positive integer, got ${JSON.stringify(text)}`, {
+        kind: 'usage',
+      });
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** The file's bytes; a link loop or a missing file is named as what it is. */
+function readInput(path: string, shownAs: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'ENOENT' || code === 'EACCES') {
+      const named = new MlduckError(`cannot read: ${code}`, { file: shownAs });
+      try {
+        statPath(path);
+      } catch (problem) {
+        if (problem instanceof MlduckError)
+          throw new MlduckError(problem.message, { file: shownAs, kind: problem.kind });
+      }
+      throw named;
+    }
+    throw error;
+  }
+}
+
 /** Reads and lowers a pickle file; errors name the file and the byte offset. */
-export function readPickleFile(path: string, shownAs: string = path): Lowered {
-  let data: Uint8Array = readFileSync(path);
+export function readPickleFile(
+  path: string,
+  shownAs: string = path,
+  limits: Partial<ReadLimits> = limitsFromEnv(),
+): Lowered {
+  let data: Uint8Array = readInput(path, shownAs);
   let container = sniffContainer(data);
   if (container === 'gzip') {
     // df.to_pickle('x.pkl.gz'); the output cap guards against decompression bombs
@@ -225,7 +277,7 @@ export function readPickleFile(path: string, shownAs: string = path): Lowered {
     });
   }
   try {
-    return readPickle(data);
+    return readPickle(data, limits);
   } catch (error) {
     if (error instanceof PickleError) {
       throw new MlduckError(error.message, {
@@ -253,7 +305,9 @@ export function checkTableOption(name: string): string {
 }
 
 /** Reads the pickle of the ingest and writes its tables: the known dr_showntell shapes, or generic ones. */
-export async function loadPickle(ctx: IngestContext, table: string | undefined): Promise<void> {
+export async function loadPickle(ingestCtx: IngestContext, table: string | undefined): Promise<void> {
+  // Warnings quote keys and column labels from the pickle: escape their control characters.
+  const ctx: IngestContext = { ...ingestCtx, warn: (message: string) => ingestCtx.warn(printable(message)) };
   const value = readPickleFile(ctx.absolutePath, ctx.path);
   const modernized = recognizeModernized(value);
   if (modernized)

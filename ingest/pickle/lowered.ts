@@ -75,18 +75,18 @@ export type IntArray =
   | Uint32Array
   | BigUint64Array;
 
-/** One column of values. `mask[i] === 1` marks a missing value (nullable pandas arrays). */
+/** One column of values. `mask[i] === 1` marks a missing value (nullable pandas and pyarrow-backed arrays). */
 export type ColumnData =
   | { kind: 'float'; values: Float64Array | Float32Array; mask?: Uint8Array }
   | { kind: 'int'; values: IntArray; mask?: Uint8Array }
   | { kind: 'bool'; values: Uint8Array; mask?: Uint8Array }
   /** NaT is INT64_MIN, like numpy. */
-  | { kind: 'datetime'; values: BigInt64Array; unit: TimeUnit; tz: string | null }
-  | { kind: 'timedelta'; values: BigInt64Array; unit: TimeUnit }
+  | { kind: 'datetime'; values: BigInt64Array; unit: TimeUnit; tz: string | null; mask?: Uint8Array }
+  | { kind: 'timedelta'; values: BigInt64Array; unit: TimeUnit; mask?: Uint8Array }
   | { kind: 'complex'; values: Float64Array }
   /** Strings, bytes and Python objects, one lowered value per row. */
-  | { kind: 'object'; values: Lowered[]; strings?: boolean }
-  | { kind: 'category'; codes: Int32Array; categories: Column; ordered: boolean };
+  | { kind: 'object'; values: Lowered[]; strings?: boolean; mask?: Uint8Array }
+  | { kind: 'category'; codes: Int32Array; categories: Column; ordered: boolean; mask?: Uint8Array };
 
 /** A column with its pandas/numpy dtype name (`str(dtype)` in Python). */
 export interface Column {

@@ -9,6 +9,57 @@ import { PyBytes, type PyCall, PyList, PyTuple, type PyValue, pyTypeName } from 
 
 export class LowerError extends Error {}
 
+/** Limits on what arrays decode to, independent of the bytes that carry them (a shape can promise far more). */
+export interface DecodeLimits {
+  /** Array elements decoded in one pickle, all arrays together. */
+  maxElements: number;
+  /**
+   * Bytes decoded in one pickle: raw element bytes copied, plus 32 bytes per element that becomes a JS value
+   * (strings, bytes, objects), all arrays together.
+   */
+  maxDecodedBytes: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
+  maxElements: 2 ** 28,
+  maxDecodedBytes: 2 * 1024 ** 3,
+};
+
+/** Bytes accounted to an element that becomes a JS value (a string, a Uint8Array, a lowered object). */
+export const JS_VALUE_BYTES = 32;
+
+/** Running totals of one pickle's decoded arrays, checked against `DecodeLimits` before anything is allocated. */
+export class DecodeBudget {
+  private elements = 0;
+  private bytes = 0;
+  constructor(readonly limits: DecodeLimits = DEFAULT_DECODE_LIMITS) {}
+
+  /** Accounts `elements` elements decoding to `bytes` bytes; throws before the limit is crossed. */
+  charge(elements: number, bytes: number): void {
+    this.elements += elements;
+    this.bytes += bytes;
+    if (this.elements > this.limits.maxElements) {
+      throw new LowerError(
+        `arrays hold more than the limit of ${this.limits.maxElements} elements (raise maxElements / MLDUCK_PICKLE_MAX_ELEMENTS if the data is real)`,
+      );
+    }
+    if (this.bytes > this.limits.maxDecodedBytes) {
+      throw new LowerError(
+        `arrays decode to more than the limit of ${this.limits.maxDecodedBytes} bytes (raise maxDecodedBytes / MLDUCK_PICKLE_MAX_DECODED_BYTES if the data is real)`,
+      );
+    }
+  }
+}
+
+/** What `n` elements of `dtype` decode to, in bytes (see `DecodeLimits.maxDecodedBytes`). */
+function decodedBytes(dtype: Dtype, n: number): number {
+  const perElement =
+    dtype.kind === 'U' || dtype.kind === 'S' || dtype.kind === 'O'
+      ? JS_VALUE_BYTES + dtype.itemsize
+      : Math.max(dtype.itemsize, 8);
+  return n * perElement;
+}
+
 export interface Dtype {
   /** numpy kind: b i u f c M m U S O V. */
   kind: string;
@@ -152,14 +203,19 @@ function float16(bits: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
-/** Decodes `n` elements of raw bytes into a column. */
-export function columnFromBytes(bytes: Uint8Array, dtype: Dtype, n: number): Column {
+/** Decodes `n` elements of raw bytes into a column, charged to `budget` before anything is allocated. */
+export function columnFromBytes(bytes: Uint8Array, dtype: Dtype, n: number, budget: DecodeBudget): Column {
   if (dtype.kind === 'O') throw new LowerError('object arrays are pickled as lists, not bytes');
+  if (dtype.itemsize <= 0) {
+    // A zero-size element passes "buffer = elements × itemsize" for any shape: 10^8 elements from 0 bytes.
+    throw new LowerError(`numpy dtype ${dtype.name} has itemsize 0: arrays of it are refused`);
+  }
   if (bytes.length !== n * dtype.itemsize) {
     throw new LowerError(
       `numpy array: buffer size ${bytes.length} does not match array size ${n} × ${dtype.itemsize} bytes`,
     );
   }
+  budget.charge(n, decodedBytes(dtype, n));
   const buf = () => aligned(bytes, dtype);
   let data: ColumnData;
   switch (dtype.kind) {
@@ -329,6 +385,7 @@ export function lowerReconstruct(
   call: PyCall,
   dtypeOf: (v: PyValue) => Dtype,
   lowerItem: (v: PyValue, i: number) => Lowered,
+  budget: DecodeBudget,
 ): NdArray {
   const state = call.state;
   if (!(state instanceof PyTuple)) throw new LowerError('numpy array without state');
@@ -347,11 +404,12 @@ export function lowerReconstruct(
     if (raw.items.length !== n) {
       throw new LowerError(`numpy array: ${raw.items.length} elements do not match array size ${n}`);
     }
+    budget.charge(n, n * JS_VALUE_BYTES);
     col = { dtype: dtype.name, data: { kind: 'object', values: raw.items.map(lowerItem) }, length: n };
   } else {
     if (!(raw instanceof PyBytes))
       throw new LowerError(`numpy array data must be bytes, got ${pyTypeName(raw ?? null)}`);
-    col = columnFromBytes(raw.data, dtype, n);
+    col = columnFromBytes(raw.data, dtype, n, budget);
   }
   if (fortran && shape.length > 1) {
     const reversed = [...shape].reverse();
@@ -366,13 +424,13 @@ export function lowerReconstruct(
 }
 
 /** numpy._core.numeric._frombuffer(buffer, dtype, shape, order[, axis_order]) — protocol 5 arrays. */
-export function lowerFromBuffer(call: PyCall, dtypeOf: (v: PyValue) => Dtype): NdArray {
+export function lowerFromBuffer(call: PyCall, dtypeOf: (v: PyValue) => Dtype, budget: DecodeBudget): NdArray {
   const [raw, dtypeValue, shapeValue, orderValue, axisOrder] = call.args;
   if (!(raw instanceof PyBytes)) throw new LowerError('_frombuffer: expected a buffer');
   const dtype = dtypeOf(dtypeValue!);
   const shape = shapeOf(shapeValue);
   const n = elementCount(shape);
-  let col = columnFromBytes(raw.data, dtype, n);
+  let col = columnFromBytes(raw.data, dtype, n, budget);
   const order = typeof orderValue === 'string' ? orderValue : 'C';
   if (order === 'F' && shape.length > 1) {
     col = toCOrder(
@@ -407,12 +465,13 @@ export function lowerScalar(
   call: PyCall,
   dtypeOf: (v: PyValue) => Dtype,
   lowerItem: (v: PyValue) => Lowered,
+  budget: DecodeBudget,
 ): Lowered {
   const [dtypeValue, raw] = call.args;
   const dtype = dtypeOf(dtypeValue!);
   if (dtype.kind === 'O') return lowerItem(raw ?? null);
   if (!(raw instanceof PyBytes)) throw new LowerError('numpy scalar: expected raw bytes');
-  const col = columnFromBytes(raw.data, dtype, 1);
+  const col = columnFromBytes(raw.data, dtype, 1, budget);
   return cellOf(col, 0);
 }
 

@@ -215,7 +215,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 function listElementType(values: Lowered[]): { sqlType: string; element: (v: Lowered) => Cell } | null {
   const kinds = new Set<Kind>();
   for (const v of values) {
-    if (v === null) continue;
+    if (kindOf(v) === 'null') continue; // None, NaN-free NA (a masked pyarrow list) or NaT
     const items = Array.isArray(v) ? v : v instanceof LTuple ? v.items : null;
     if (!items) return null;
     for (const item of items) kinds.add(kindOf(item));

@@ -6,6 +6,7 @@
  * Pure TypeScript: no DuckDB, no I/O.
  */
 import { MlduckError } from '../../src/errors.ts';
+import { printable } from '../../src/sanitize.ts';
 import { type GlobalSpec, lookupGlobal } from './allowlist.ts';
 import {
   PyBytes,
@@ -41,11 +42,17 @@ export const DEFAULT_LIMITS: PickleLimits = {
   maxAllocation: 4 * 1024 ** 3,
 };
 
-/** A malformed or refused pickle; `offset` is the byte offset of the opcode at fault. */
+/**
+ * A malformed or refused pickle; `offset` is the byte offset of the opcode at fault. The message quotes
+ * names from the pickle (globals, keys), so its control characters are escaped here, once, for every error.
+ */
 export class PickleError extends MlduckError {
   readonly pickleOffset: number;
   constructor(message: string, offset: number, hint?: string) {
-    super(message, hint === undefined ? { offset, kind: 'input' } : { offset, kind: 'input', hint });
+    super(
+      printable(message),
+      hint === undefined ? { offset, kind: 'input' } : { offset, kind: 'input', hint: printable(hint) },
+    );
     this.name = 'PickleError';
     this.pickleOffset = offset;
   }
@@ -98,12 +105,25 @@ type StackItem = PyValue;
 
 /** Loads one pickle from `data`; returns the inert value tree. Throws PickleError on anything refused. */
 export function loadPickle(data: Uint8Array, limits: Partial<PickleLimits> = {}): PyValue {
-  return new PickleVM(data, { ...DEFAULT_LIMITS, ...limits }).run();
+  const vm = new PickleVM(data, { ...DEFAULT_LIMITS, ...limits });
+  try {
+    return vm.run();
+  } catch (error) {
+    // A key that is unhashable deep inside (a tuple holding a dict) is found by keyText, not by hashable()
+    if (error instanceof TypeError && error.message.startsWith('unhashable type'))
+      throw new PickleError(error.message, vm.opcodeOffset);
+    throw error;
+  }
 }
 
 class PickleVM {
   private pos = 0;
   private op = 0;
+
+  /** Byte offset of the opcode being run. */
+  get opcodeOffset(): number {
+    return this.op;
+  }
   private stack: StackItem[] = [];
   private readonly marks: StackItem[][] = [];
   /** Dense memo (MEMOIZE and in-order PUTs) in an array; out-of-order indexes in a Map, so sparse costs nothing. */

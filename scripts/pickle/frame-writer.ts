@@ -11,7 +11,6 @@ class Out {
   private chunks: Buffer[] = [];
   private buf = Buffer.allocUnsafe(1 << 20);
   private pos = 0;
-  private memo = 0;
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -38,7 +37,6 @@ class Out {
     return this.raw(b).memoize();
   }
   memoize(): this {
-    this.memo++;
     return this.raw('\x94');
   }
   int(n: number): this {
