@@ -49,6 +49,8 @@ export interface ChartDefinition {
   readonly name: string;
   readonly description: string;
   readonly sources: readonly ChartSource[];
+  /** False for charts that need arguments (sql): the report leaves them out. */
+  readonly inReport?: boolean;
   build(wh: Warehouse, options: ChartOptions): Promise<Chart>;
 }
 
@@ -106,7 +108,7 @@ export async function requireSources(
          UNION ALL SELECT view_name FROM duckdb_views() WHERE schema_name = 'main') WHERE name IN ($1, $2)`,
       [source.relation, source.table],
     );
-    if (Number(exists ?? 0n) < 2) {
+    if (Number(exists ?? 0n) < new Set([source.relation, source.table]).size) {
       throw new MlduckError(`the ${chart} chart needs ${source.relation}, which ${wh.path} does not have`, {
         kind: 'input',
         file: wh.path,

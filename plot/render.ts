@@ -23,7 +23,14 @@ export const CHART_CONFIG = {
   font: FONT_FAMILY,
   background: 'white',
   axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'bold' },
-  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320, titleLimit: 320 },
+  legend: {
+    labelFontSize: 11,
+    titleFontSize: 12,
+    labelLimit: 480,
+    titleLimit: 600,
+    symbolOpacity: 1,
+    symbolStrokeWidth: 3,
+  },
   header: { labelFontSize: 12, titleFontSize: 12, labelFontWeight: 'bold' },
   title: { fontSize: 14, anchor: 'start' },
 } as const;

@@ -42,7 +42,8 @@ ${tables.map((t) => row([`<code>${escapeHtml(t.name)}</code>`, String(t.rows), f
 export async function buildReport(wh: Warehouse): Promise<{ html: string } & ReportResult> {
   const lines: string[] = [];
   const sections: string[] = [];
-  for (const definition of CHARTS) {
+  const charts = CHARTS.filter((c) => c.inReport !== false);
+  for (const definition of charts) {
     try {
       const chart = await definition.build(wh, {});
       const svg = await renderSvg(chart.spec);
@@ -71,7 +72,7 @@ table{border-collapse:collapse;margin:.8rem 0;font-size:.85rem}td,th{border:1px 
 td:nth-child(2){text-align:right}section.chart svg{max-width:100%;height:auto}.missing p{color:#8a5a00}.cmd{color:#555;font-size:.8rem}
 </style></head><body>
 <h1>mlduck report</h1>
-<p>Drawn from the warehouse with mlduck ${escapeHtml(MLDUCK_VERSION)}: ${drawn} of ${CHARTS.length} charts (the others name the ingest that would fill them).</p>
+<p>Drawn from the warehouse with mlduck ${escapeHtml(MLDUCK_VERSION)}: ${drawn} of ${charts.length} charts (the others name the ingest that would fill them).</p>
 ${await inventoryHtml(wh)}
 ${sections.join('\n')}
 </body></html>
