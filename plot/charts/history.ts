@@ -79,7 +79,7 @@ export const historyChart: ChartDefinition = {
         group.map((r) => r['value'] as number | null),
         weight,
       );
-      group.forEach((r, i) =>
+      group.forEach((r, i) => {
         drawn.push({
           run_id: r['run_id'],
           metric: r['metric'],
@@ -87,8 +87,8 @@ export const historyChart: ChartDefinition = {
           value: r['value'],
           smoothed: smoothed[i] ?? null,
           special: r['special'],
-        }),
-      );
+        });
+      });
       series++;
       start = end;
     }
