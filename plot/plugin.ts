@@ -3,9 +3,11 @@ import { Option } from 'commander';
 import { MlduckError } from '../src/errors.ts';
 import type { MlduckPlugin } from '../src/plugin.ts';
 import { type ChartOptions, MARKS } from './chart.ts';
-import { chartNames } from './charts/index.ts';
-import { chartBytes, checkOutPath, findChart, plotToFile } from './plot.ts';
-import { writeReport } from './report.ts';
+import { CHART_NAMES } from './names.ts';
+
+// Vega, Vega-Lite and resvg load only when a chart is drawn, so every other command starts as fast as before.
+const plotModule = () => import('./plot.ts');
+const reportModule = () => import('./report.ts');
 
 interface PlotFlags extends ChartOptions {
   out?: string;
@@ -45,9 +47,9 @@ export const plotPlugin: MlduckPlugin = {
     program
       .command('plot')
       .description(
-        `draw a chart from the warehouse as SVG, PNG or Vega-Lite JSON (charts: ${chartNames().join(', ')})`,
+        `draw a chart from the warehouse as SVG, PNG or Vega-Lite JSON (charts: ${CHART_NAMES.join(', ')})`,
       )
-      .argument('<chart>', chartNames().join(' | '))
+      .argument('<chart>', CHART_NAMES.join(' | '))
       .option('--out <file>', 'write the chart here; .svg, .png or .json (the Vega-Lite spec) by extension')
       .option('--spec', 'print the Vega-Lite spec (JSON) to standard output')
       .option('--width <px>', 'PNG width in pixels (default: twice the SVG width)')
@@ -68,6 +70,7 @@ export const plotPlugin: MlduckPlugin = {
       .option('--sql <query>', 'sql: the query to draw')
       .option('--smooth <weight>', 'history: EMA smoothing weight in [0, 1), as W&B applies it', smoothing)
       .action(async (name: string, flags: PlotFlags) => {
+        const { chartBytes, checkOutPath, findChart, plotToFile } = await plotModule();
         const chart = findChart(name);
         if (!flags.out && !flags.spec) {
           throw new MlduckError('nothing to write', {
@@ -95,6 +98,8 @@ export const plotPlugin: MlduckPlugin = {
       .description('write one self-contained HTML file: the inventory and every chart the warehouse supports')
       .option('--out <file>', 'where to write', 'report.html')
       .action(async (flags: { out: string }) => {
+        const { checkOutPath } = await plotModule();
+        const { writeReport } = await reportModule();
         checkOutPath(flags.out, 'html');
         const wh = await ctx.openWarehouse({ readOnly: true });
         const report = await writeReport(wh, flags.out);
@@ -105,6 +110,7 @@ export const plotPlugin: MlduckPlugin = {
 
   async demo(wh, { out }) {
     const path = join(dirname(wh.path), 'report.html');
+    const { writeReport } = await reportModule();
     const report = await writeReport(wh, path);
     out.info(`  report: ${report.charts} charts → ${path} (open it in a browser)`);
     return [];

@@ -6,34 +6,17 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { MlduckError } from '../src/errors.ts';
+import { FONT_FAMILY } from './style.ts';
 
 export type { TopLevelSpec } from 'vega-lite';
+export { FONT_FAMILY } from './style.ts';
 
 const require = createRequire(import.meta.url);
 
-/** The family every chart uses: Inter, shipped as TTF by @expo-google-fonts/inter. */
-export const FONT_FAMILY = 'Inter';
 export const FONT_FILES: readonly string[] = [
   require.resolve('@expo-google-fonts/inter/400Regular/Inter_400Regular.ttf'),
   require.resolve('@expo-google-fonts/inter/700Bold/Inter_700Bold.ttf'),
 ];
-
-/** The look shared by every chart: legible at 1× on a screen and in a slide. */
-export const CHART_CONFIG = {
-  font: FONT_FAMILY,
-  background: 'white',
-  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'bold' },
-  legend: {
-    labelFontSize: 11,
-    titleFontSize: 12,
-    labelLimit: 480,
-    titleLimit: 600,
-    symbolOpacity: 1,
-    symbolStrokeWidth: 3,
-  },
-  header: { labelFontSize: 12, titleFontSize: 12, labelFontWeight: 'bold' },
-  title: { fontSize: 14, anchor: 'start' },
-} as const;
 
 export type OutputFormat = 'svg' | 'png' | 'json';
 

@@ -17,7 +17,7 @@ import {
   VEGA_LITE_SCHEMA,
   whereCondition,
 } from '../chart.ts';
-import { CHART_CONFIG } from '../render.ts';
+import { CHART_CONFIG } from '../style.ts';
 
 export const CURVE_X = ['step', 'tokens', 'compute', 'cumulative_lr'] as const;
 type CurveX = (typeof CURVE_X)[number];

@@ -15,7 +15,7 @@ import {
   VEGA_LITE_SCHEMA,
   whereCondition,
 } from '../chart.ts';
-import { CHART_CONFIG } from '../render.ts';
+import { CHART_CONFIG } from '../style.ts';
 
 /** Score names are <task>_<metric>: --task keeps a prefix, --metric a suffix. */
 function affix(flag: string, values: readonly string[] | undefined, how: 'prefix' | 'suffix'): Condition[] {

@@ -17,7 +17,7 @@ import {
   whereCondition,
 } from '../chart.ts';
 import { emaSmooth } from '../ema.ts';
-import { CHART_CONFIG } from '../render.ts';
+import { CHART_CONFIG } from '../style.ts';
 
 export const HISTORY_X = ['step', 'runtime_s'] as const;
 

@@ -1,4 +1,5 @@
 import type { ChartDefinition } from '../chart.ts';
+import { CHART_NAMES } from '../names.ts';
 import { curvesChart } from './curves.ts';
 import { finetuneChart } from './finetune.ts';
 import { historyChart } from './history.ts';
@@ -16,4 +17,8 @@ export const CHARTS: readonly ChartDefinition[] = [
 
 export function chartNames(): string[] {
   return CHARTS.map((c) => c.name);
+}
+
+if (chartNames().join() !== CHART_NAMES.join()) {
+  throw new Error(`plot/names.ts lists ${CHART_NAMES.join()}, the charts are ${chartNames().join()}`);
 }

@@ -13,7 +13,7 @@ import {
   VEGA_LITE_SCHEMA,
   whereCondition,
 } from '../chart.ts';
-import { CHART_CONFIG } from '../render.ts';
+import { CHART_CONFIG } from '../style.ts';
 
 export const RECOMPUTED = 'recomputed from predictions';
 export const REPORTED = 'reported in metrics.json';

@@ -9,7 +9,7 @@ import {
   VEGA_LITE_SCHEMA,
   whereCondition,
 } from '../chart.ts';
-import { CHART_CONFIG } from '../render.ts';
+import { CHART_CONFIG } from '../style.ts';
 
 type FieldType = 'quantitative' | 'temporal' | 'nominal';
 

@@ -13,11 +13,17 @@ import { Warehouse } from '../../src/warehouse.ts';
 import { countMarks, NAN_RUN, plotFixture, pngSize } from './fixture.ts';
 
 let wh: Warehouse;
+let remove: () => void;
 
 beforeAll(async () => {
-  wh = await Warehouse.open(await plotFixture(), { readOnly: true });
+  const fixture = await plotFixture();
+  remove = fixture.remove;
+  wh = await Warehouse.open(fixture.db, { readOnly: true });
 }, 60_000);
-afterAll(() => wh?.close());
+afterAll(() => {
+  wh?.close();
+  remove?.();
+});
 
 async function comment(relation: string, column: string): Promise<string> {
   return (await wh.scalar<string>(

@@ -1,12 +1,13 @@
 // The fixture warehouse of the plot tests: the example warehouse (built from examples/ by
 // scripts/tools/regenerate.ts), migrated to the current views, plus one W&B history with NaN and Infinity
 // values ingested by the real W&B ingest (a v3 history.jsonl, NaN tokens as Python's json writes them).
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ingestWandb } from '../../ingest/wandb/index.ts';
 import { Warehouse } from '../../src/warehouse.ts';
-import { REPO_ROOT, tempDir } from '../helpers.ts';
+import { REPO_ROOT } from '../helpers.ts';
 
 export const NAN_RUN = '250920-101010_test_finetune_DD-dolma1_7-4M_Ft_nan_probe';
 
@@ -21,9 +22,13 @@ export function nanHistoryLines(): string {
     .join('\n');
 }
 
-/** A closed fixture warehouse file (removed after the test). */
-export async function plotFixture(): Promise<string> {
-  const dir = tempDir('mlduck-plot-');
+/**
+ * A closed fixture warehouse file shared by the tests of a file (beforeAll), in its own folder: call
+ * `remove` in afterAll (the helpers' tempDir is removed after each test).
+ */
+export async function plotFixture(): Promise<{ db: string; remove: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mlduck-plot-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
   const db = join(dir, 'fixture.duckdb');
   copyFileSync(join(REPO_ROOT, 'warehouse.duckdb.example'), db);
   const history = join(dir, 'history.jsonl');
@@ -35,7 +40,7 @@ export async function plotFixture(): Promise<string> {
   } finally {
     wh.close();
   }
-  return db;
+  return { db, remove };
 }
 
 /** Counts the marks Vega drew in an SVG by their ARIA role description ("line mark" per line path, "area mark", "rule mark", "point", "bar"). */

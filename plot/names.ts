@@ -1,0 +1,2 @@
+/** The charts of `mlduck plot`, known without loading them (plot/charts/index.ts checks it matches). */
+export const CHART_NAMES = ['curves', 'finetune-vs-pretrain', 'history', 'qa', 'sql'] as const;
