@@ -19,7 +19,8 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-async function inventoryHtml(wh: Warehouse): Promise<string> {
+/** The sources at the top (short), the tables folded at the end (long). */
+async function inventoryHtml(wh: Warehouse): Promise<{ sources: string; tables: string }> {
   const catalog = await readCatalog(wh);
   const tables = catalog.filter((r) => r.kind === 'table' && !SYSTEM_TABLES.has(r.name) && (r.rows ?? 0) > 0);
   const views = catalog.filter((r) => r.kind === 'view');
@@ -28,14 +29,17 @@ async function inventoryHtml(wh: Warehouse): Promise<string> {
   );
   const row = (cells: string[]) => `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
   const firstSentence = (text: string | null) => escapeHtml((text ?? '').split(/(?<=\.)\s/)[0] ?? '');
-  return `<h2>Inventory</h2>
-<p>${tables.length} tables with rows, ${views.length} views.</p>
+  return {
+    sources: `<h2>Inventory</h2>
+<p>${tables.length} tables with rows, ${views.length} views (every table is listed <a href="#tables">at the end</a>).</p>
 <table><thead><tr><th>source</th><th>files</th><th>bytes</th><th>last ingest (UTC)</th></tr></thead><tbody>
 ${ingests.map((i) => row([escapeHtml(i.kind), String(i.files), String(i.bytes ?? 0), i.last ? i.last.toISOString().slice(0, 19).replace('T', ' ') : ''])).join('\n')}
-</tbody></table>
+</tbody></table>`,
+    tables: `<details id="tables"><summary>Tables (${tables.length})</summary>
 <table><thead><tr><th>table</th><th class="n">rows</th><th>what it holds</th></tr></thead><tbody>
 ${tables.map((t) => row([`<code>${escapeHtml(t.name)}</code>`, String(t.rows), firstSentence(t.comment)])).join('\n')}
-</tbody></table>`;
+</tbody></table></details>`,
+  };
 }
 
 /** The report as an HTML string. */
@@ -60,6 +64,7 @@ export async function buildReport(wh: Warehouse): Promise<{ html: string } & Rep
       );
     }
   }
+  const inventory = await inventoryHtml(wh);
   const drawn = lines.filter((l) => !/: not drawn — /.test(l)).length;
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -73,8 +78,9 @@ td:nth-child(2){text-align:right}section.chart svg{max-width:100%;height:auto}.m
 </style></head><body>
 <h1>mlduck report</h1>
 <p>Drawn from the warehouse with mlduck ${escapeHtml(MLDUCK_VERSION)}: ${drawn} of ${charts.length} charts (the others name the ingest that would fill them).</p>
-${await inventoryHtml(wh)}
+${inventory.sources}
 ${sections.join('\n')}
+${inventory.tables}
 </body></html>
 `;
   return { html, charts: drawn, lines };

@@ -19,11 +19,14 @@ import {
 } from '../chart.ts';
 import { CHART_CONFIG } from '../style.ts';
 
+/** Above this many checkpoints drawn, no per-checkpoint markers or whiskers. */
+export const DENSE_ROWS = 2000;
+
 export const CURVE_X = ['step', 'tokens', 'compute', 'cumulative_lr'] as const;
 type CurveX = (typeof CURVE_X)[number];
 
 // Seed statistics beside the checkpoint's cumulative LR (the same for every seed of a schedule).
-const BASE = `
+export const CURVES_BASE = `
   SELECT s.params, s.data, s.step, s.tokens, s.compute, lr.cumulative_lr, s.task, s.metric,
     s.n_seeds, s.mean, s.std, s.mean - s.std AS lower, s.mean + s.std AS upper
   FROM pretrain_seed_stats s
@@ -42,7 +45,7 @@ async function pickTaskMetric(
   const filtered = await selectRows(
     wh,
     'curves',
-    `SELECT task, metric, count(*) AS n FROM (${BASE}) AS b GROUP BY task, metric`,
+    `SELECT task, metric, count(*) AS n FROM (${CURVES_BASE}) AS b GROUP BY task, metric`,
     [...inList('--task', 'task', options.task), ...inList('--metric', 'metric', options.metric)],
   );
   const rank = (m: unknown) => {
@@ -85,7 +88,7 @@ export const curvesChart: ChartDefinition = {
     const rows = await selectRows(
       wh,
       'curves',
-      BASE,
+      CURVES_BASE,
       [
         ...inList('--task', 'task', [task]),
         ...inList('--metric', 'metric', [metric]),
@@ -123,7 +126,11 @@ export const curvesChart: ChartDefinition = {
       field: x,
       type: 'quantitative' as const,
       title: xTitle,
-      axis: x === 'tokens' || x === 'compute' ? { format: '~s' } : {},
+      // SI prefixes, with B (billions) for G as ML papers write token and FLOP counts.
+      axis:
+        x === 'tokens' || x === 'compute'
+          ? { labelExpr: "datum.value == 0 ? '0' : replace(format(datum.value, '~s'), 'G', 'B')" }
+          : {},
     };
     const color = {
       field: 'data',
@@ -135,6 +142,20 @@ export const curvesChart: ChartDefinition = {
     const bands = new Set(
       drawn.filter((r) => r['std'] !== null).map((r) => `${r['params']}\u0000${r['data']}`),
     ).size;
+    // Markers and whiskers per checkpoint help a sparse chart; on a full DataDecide grid (thousands of
+    // checkpoints) they hide the lines and dominate the rendering time, so the lines and bands stand alone.
+    const dense = drawn.length > DENSE_ROWS;
+    const whiskers = {
+      // The same ±1 std as a whisker at each checkpoint, so an isolated one still shows.
+      transform: [{ filter: 'datum.std != null' }],
+      mark: { type: 'rule' as const, opacity: 0.6 },
+      encoding: {
+        x: xEncoding,
+        y: { field: 'lower', type: 'quantitative' as const },
+        y2: { field: 'upper' },
+        color,
+      },
+    };
     const spec: TopLevelSpec = {
       $schema: VEGA_LITE_SCHEMA,
       title: {
@@ -159,19 +180,9 @@ export const curvesChart: ChartDefinition = {
               color,
             },
           },
+          ...(dense ? [] : [whiskers]),
           {
-            // The same ±1 std as a whisker at each checkpoint, so an isolated one still shows.
-            transform: [{ filter: 'datum.std != null' }],
-            mark: { type: 'rule', opacity: 0.6 },
-            encoding: {
-              x: xEncoding,
-              y: { field: 'lower', type: 'quantitative' },
-              y2: { field: 'upper' },
-              color,
-            },
-          },
-          {
-            mark: { type: 'line', strokeWidth: 2, point: { size: 18 } },
+            mark: { type: 'line', strokeWidth: dense ? 1.5 : 2, point: dense ? false : { size: 18 } },
             encoding: {
               x: xEncoding,
               y: {

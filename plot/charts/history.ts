@@ -108,6 +108,8 @@ export const historyChart: ChartDefinition = {
     const valueTitle = 'Logged value';
     const layer: Record<string, unknown>[] = [
       {
+        // Lines join the finite values across a NaN/Inf (as W&B draws them); the rules below mark the gaps.
+        transform: [{ filter: 'datum.value != null' }],
         mark: { type: 'line', strokeWidth: weight > 0 ? 1 : 1.5, opacity: weight > 0 ? 0.25 : 1 },
         encoding: {
           x: xEncoding,
@@ -118,6 +120,7 @@ export const historyChart: ChartDefinition = {
     ];
     if (weight > 0) {
       layer.push({
+        transform: [{ filter: 'datum.smoothed != null' }],
         mark: { type: 'line', strokeWidth: 2 },
         encoding: { x: xEncoding, y: { field: 'smoothed', type: 'quantitative' }, color },
       });
