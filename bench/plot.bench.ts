@@ -27,6 +27,8 @@ const METRIC = 'acc_raw';
 
 interface Measured {
   ms: number;
+  /** CPU time of the process (all threads) over the same span: steadier than wall time on a loaded machine. */
+  cpuMs: number;
   maxRssMb: number;
   rows: number;
 }
@@ -34,6 +36,7 @@ interface Measured {
 async function child(mode: string, db: string): Promise<void> {
   const wh = await Warehouse.open(db, { readOnly: true });
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   let rows = 0;
   if (mode === 'query') {
     rows = (
@@ -48,8 +51,14 @@ async function child(mode: string, db: string): Promise<void> {
     rows = chart.rows.length;
   }
   const ms = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
   wh.close();
-  const measured: Measured = { ms, maxRssMb: process.resourceUsage().maxRSS / 1024, rows };
+  const measured: Measured = {
+    ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    rows,
+  };
   process.stdout.write(JSON.stringify(measured));
 }
 
@@ -123,8 +132,9 @@ if (process.argv[2] && process.argv[3]) {
     for (const mode of ['query', 'svg', 'png']) {
       const r = results[mode]!;
       const ratios = r.map((m, i) => m.ms / q[i]!.ms);
+      const cpuRatios = r.map((m, i) => m.cpuMs / q[i]!.cpuMs);
       console.log(
-        `${mode.padEnd(5)} median ${median(r.map((m) => m.ms)).toFixed(0)} ms, ratio to the query alone ${median(ratios).toFixed(2)}× (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}), peak RSS ${median(r.map((m) => m.maxRssMb)).toFixed(0)} MB, ${r[0]!.rows} rows`,
+        `${mode.padEnd(5)} wall median ${median(r.map((m) => m.ms)).toFixed(0)} ms, ${median(ratios).toFixed(2)}× the query alone (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}); CPU median ${median(r.map((m) => m.cpuMs)).toFixed(0)} ms, ${median(cpuRatios).toFixed(2)}× (min ${Math.min(...cpuRatios).toFixed(2)}, max ${Math.max(...cpuRatios).toFixed(2)}); peak RSS ${median(r.map((m) => m.maxRssMb)).toFixed(0)} MB; ${r[0]!.rows} rows`,
       );
     }
   } finally {

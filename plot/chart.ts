@@ -74,6 +74,18 @@ export function inList(flag: string, column: string, values: readonly string[] |
   ];
 }
 
+/** --run keeps runs whose id contains one of the texts (W&B run ids are long). */
+export function runContains(values: readonly string[] | undefined): Condition[] {
+  if (!values || values.length === 0) return [];
+  return [
+    {
+      flag: `--run ${values.join(',')}`,
+      sql: `(${values.map((v) => `contains(run_id, ${sqlString(v)})`).join(' OR ')})`,
+      column: 'run_id',
+    },
+  ];
+}
+
 /** The user's --where, kept apart in parentheses. */
 export function whereCondition(where: string | undefined): Condition[] {
   return where === undefined || where.trim() === '' ? [] : [{ flag: `--where ${where}`, sql: `(${where})` }];

@@ -57,7 +57,7 @@ export const plotPlugin: MlduckPlugin = {
       .option('--params <size...>', 'model sizes to keep (4M, 150M, …)')
       .option('--task <task...>', 'tasks to keep')
       .option('--metric <metric...>', 'metrics to keep')
-      .option('--run <text...>', 'history: runs whose id contains one of these')
+      .option('--run <text...>', 'history, finetune-vs-pretrain: runs whose id contains one of these')
       .option('--where <sql>', 'a SQL condition over the chart query columns')
       .option(
         '--x <column>',

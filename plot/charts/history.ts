@@ -2,16 +2,16 @@
 // optional EMA smoothing (raw line kept faint behind it, as W&B draws it), NaN/±Inf marked as red rules.
 import type { TopLevelSpec } from 'vega-lite';
 import { MlduckError } from '../../src/errors.ts';
-import { type Row, sqlString } from '../../src/warehouse.ts';
+import type { Row } from '../../src/warehouse.ts';
 import {
   type Chart,
   type ChartDefinition,
-  type Condition,
   columnTitles,
   distinct,
   inList,
   rejectFilters,
   requireSources,
+  runContains,
   selectRows,
   VEGA_LITE_SCHEMA,
   whereCondition,
@@ -20,18 +20,6 @@ import { emaSmooth } from '../ema.ts';
 import { CHART_CONFIG } from '../style.ts';
 
 export const HISTORY_X = ['step', 'runtime_s'] as const;
-
-/** --run keeps runs whose id contains one of the texts (run ids are long). */
-function runContains(values: readonly string[] | undefined): Condition[] {
-  if (!values || values.length === 0) return [];
-  return [
-    {
-      flag: `--run ${values.join(',')}`,
-      sql: `(${values.map((v) => `contains(run_id, ${sqlString(v)})`).join(' OR ')})`,
-      column: 'run_id',
-    },
-  ];
-}
 
 export const historyChart: ChartDefinition = {
   name: 'history',
