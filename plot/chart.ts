@@ -4,7 +4,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import { MlduckError, oneLineDuckDBMessage } from '../src/errors.ts';
 import { type Row, sqlIdent, sqlString, type Warehouse } from '../src/warehouse.ts';
 
-export const MARKS = ['line', 'point', 'bar', 'area'] as const;
+import type { MARKS } from './names.ts';
+
 export type MarkType = (typeof MARKS)[number];
 
 /** The filters every chart accepts (each only where its query has the column). */

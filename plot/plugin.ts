@@ -2,8 +2,8 @@ import { dirname, join } from 'node:path';
 import { Option } from 'commander';
 import { MlduckError } from '../src/errors.ts';
 import type { MlduckPlugin } from '../src/plugin.ts';
-import { type ChartOptions, MARKS } from './chart.ts';
-import { CHART_NAMES } from './names.ts';
+import type { ChartOptions } from './chart.ts';
+import { CHART_NAMES, MARKS } from './names.ts';
 
 // Vega, Vega-Lite and resvg load only when a chart is drawn, so every other command starts as fast as before.
 const plotModule = () => import('./plot.ts');

@@ -208,4 +208,22 @@ describe('rendering', () => {
     expect(ink / (pixels.length / 4)).toBeGreaterThan(0.01);
     expect(readFileSync(FONT_FILES[0]!).subarray(0, 4)).toEqual(Buffer.from([0, 1, 0, 0]));
   });
+
+  it('draws text with the shipped font and no system fonts (a fresh machine has none)', () => {
+    const text = (family: string) =>
+      `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><text x="4" y="28" font-family="${family}" font-size="20">Training tokens</text></svg>`;
+    const ink = (svg: string, fontFiles: string[]) => {
+      const pixels = new Resvg(svg, {
+        background: 'white',
+        font: { loadSystemFonts: false, fontFiles, defaultFontFamily: 'Inter', sansSerifFamily: 'Inter' },
+      }).render().pixels;
+      let n = 0;
+      for (let i = 0; i < pixels.length; i += 4) if (pixels[i]! < 128) n++;
+      return n;
+    };
+    // Without a font file resvg draws no glyphs at all; with Inter it does, also for a generic family.
+    expect(ink(text('Inter'), [])).toBe(0);
+    expect(ink(text('Inter'), [...FONT_FILES])).toBeGreaterThan(100);
+    expect(ink(text('sans-serif'), [...FONT_FILES])).toBeGreaterThan(100);
+  });
 });
