@@ -81,16 +81,16 @@ export const plotPlugin: MlduckPlugin = {
         const width = positiveInteger('--width', flags.width);
         if (flags.out) checkOutPath(flags.out, ['svg', 'png', 'json']);
         const wh = await ctx.openWarehouse({ readOnly: true });
+        let built = flags.out ? undefined : await chart.build(wh, flags);
         if (flags.out) {
           const written = await plotToFile(wh, name, flags, flags.out, width);
+          built = written.chart;
           ctx.out.info(written.chart.summary);
           ctx.out.info(`wrote ${flags.out} (${written.format}, ${written.bytes} bytes)`);
+        } else if (built) {
+          ctx.out.info(built.summary);
         }
-        if (flags.spec) {
-          const built = await chart.build(wh, flags);
-          if (!flags.out) ctx.out.info(built.summary);
-          ctx.out.data((await chartBytes(built, 'json')).toString('utf8'));
-        }
+        if (flags.spec && built) ctx.out.data((await chartBytes(built, 'json')).toString('utf8'));
       });
 
     program
