@@ -4,6 +4,7 @@ import { picklePlugin } from '../ingest/pickle/plugin.ts';
 import { qaPlugin } from '../ingest/qa/plugin.ts';
 import { tokenizePlugin } from '../ingest/tokenize/plugin.ts';
 import { wandbPlugin } from '../ingest/wandb/plugin.ts';
+import { plotPlugin } from '../plot/plugin.ts';
 import type { MlduckPlugin } from './plugin.ts';
 import { toolsPlugin } from './tools/plugin.ts';
 
@@ -20,4 +21,5 @@ export const PLUGINS: readonly MlduckPlugin[] = [
   tokenizePlugin,
   datasetsPlugin,
   toolsPlugin,
+  plotPlugin,
 ];

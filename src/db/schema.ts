@@ -584,6 +584,30 @@ export interface FinetuneVsPretrain {
   ingest_id: Int64 | null;
 }
 
+/** View `finetune_vs_pretrain_scores`: Each matched fine-tuning run's eval scores (ft_<name> of combined_plotting_data_matched.pkl) beside the pretraining checkpoint's score of the same name (pt_<name>): the data of dr_showntell's finetuned-vs-pretrained plot. Pairs where either value is missing or not finite are left out. */
+export interface FinetuneVsPretrainScores {
+  /** W&B id of the fine-tuning run. (`VARCHAR`) */
+  run_id: string | null;
+  /** Model size of the pretraining checkpoint. (`VARCHAR`) */
+  params: string | null;
+  /** Data recipe of the pretraining checkpoint. (`VARCHAR`) */
+  data: string | null;
+  /** Pretraining checkpoint step. (`BIGINT`) */
+  step: Int64 | null;
+  /** Metric the run was matched on. (`VARCHAR`) */
+  comparison_metric: string | null;
+  /** Matched group of the run. (`VARCHAR`) */
+  matched_group_name: string | null;
+  /** Score name: <task>_<metric> without its ft_/pt_ prefix, e.g. arc_easy_acc_raw. (`VARCHAR`) */
+  score_name: string | null;
+  /** Score after fine-tuning (ft_<score_name>). (`DOUBLE`) */
+  finetuned_score: number | null;
+  /** Score of the pretraining checkpoint (pt_<score_name>). (`DOUBLE`) */
+  pretrained_score: number | null;
+  /** finetuned_score − pretrained_score. (`DOUBLE`) */
+  score_delta: number | null;
+}
+
 /** View `history_wide`: W&B history pivoted back to one row per run and step, with the common fine-tuning (SFT and DPO) metrics as columns; other metrics stay in wandb_history. */
 export interface HistoryWide {
   /** W&B run id. (`VARCHAR`) */
@@ -6044,6 +6068,7 @@ export interface Database {
   finetune_pretrain_matched_curves: FinetunePretrainMatchedCurves;
   finetune_pretrain_matched_values: FinetunePretrainMatchedValues;
   finetune_vs_pretrain: FinetuneVsPretrain;
+  finetune_vs_pretrain_scores: FinetuneVsPretrainScores;
   history_wide: HistoryWide;
   ingest_log: IngestLog;
   ingest_summary: IngestSummary;
