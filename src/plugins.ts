@@ -4,6 +4,7 @@ import { picklePlugin } from '../ingest/pickle/plugin.ts';
 import { qaPlugin } from '../ingest/qa/plugin.ts';
 import { tokenizePlugin } from '../ingest/tokenize/plugin.ts';
 import { wandbPlugin } from '../ingest/wandb/plugin.ts';
+import { pullPlugin } from '../pull/plugin.ts';
 import type { MlduckPlugin } from './plugin.ts';
 import { toolsPlugin } from './tools/plugin.ts';
 
@@ -19,5 +20,6 @@ export const PLUGINS: readonly MlduckPlugin[] = [
   qaPlugin,
   tokenizePlugin,
   datasetsPlugin,
+  pullPlugin,
   toolsPlugin,
 ];
