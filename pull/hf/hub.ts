@@ -206,6 +206,7 @@ export class HubClient {
       const url = this.resolveUrl(commit, file.path);
       let fd = -1;
       let written = 0;
+      let resumeFrom = 0;
       let served: string | null = null;
       const open = () => {
         written = existsSync(incomplete) ? statSync(incomplete).size : 0;
@@ -213,6 +214,7 @@ export class HubClient {
           rmSync(incomplete);
           written = 0;
         }
+        resumeFrom = written;
         fd = openSync(incomplete, written > 0 ? 'a' : 'w');
       };
       try {
@@ -233,12 +235,13 @@ export class HubClient {
               fetched += chunk.byteLength;
             },
             validate: (res) => {
-              if (res.status === 200 && written > 0 && res.headers.get('content-range') === null) {
+              if (res.status === 200 && resumeFrom > 0 && res.headers.get('content-range') === null) {
                 // The server ignored Range and sent everything: what was appended is a second copy.
                 closeSync(fd);
                 rmSync(incomplete, { force: true });
                 fd = openSync(incomplete, 'w');
                 written = 0;
+                resumeFrom = 0;
                 throw transientError('the server ignored Range; downloading again from the start');
               }
               if (res.status >= 200 && res.status < 300 && written < file.size) {
