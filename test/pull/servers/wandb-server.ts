@@ -8,7 +8,10 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../helpers.ts';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (not from test/helpers.ts, which needs vitest: the benchmark runs these servers too). */
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 export type Fault =
   | { kind: 'status'; status: number; retryAfter?: string }
