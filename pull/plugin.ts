@@ -70,6 +70,7 @@ interface WandbCommandOptions {
   filter?: string;
   since?: string;
   perPage: number;
+  landBatch: number;
   maxWait?: number;
 }
 
@@ -94,6 +95,7 @@ export const pullPlugin: MlduckPlugin = {
       .option('--filter <json>', 'the API\'s run filters, e.g. \'{"state": "finished"}\'')
       .option('--since <time>', 'only runs created at or after this time')
       .option('--per-page <n>', 'runs per listing page', positiveInt('--per-page'), 500)
+      .option('--land-batch <n>', 'runs landed per transaction', positiveInt('--land-batch'), 50)
       .addOption(
         new Option(
           '--max-wait <seconds>',
@@ -116,6 +118,7 @@ export const pullPlugin: MlduckPlugin = {
           ...(filters ? { filters } : {}),
           ...(since ? { since } : {}),
           perPage: opts.perPage,
+          landBatchSize: opts.landBatch,
           runConcurrency: opts.concurrency,
           onProgress: (p) => {
             const now = Date.now();

@@ -102,7 +102,7 @@ class Pool {
   }
 }
 
-/** Lands runs in the order they were fetched, batching what queued up while the last batch was landing. */
+/** Lands runs in the order they were fetched, in batches of `batchSize` (the last one smaller). */
 class Lander {
   private readonly queue: string[] = [];
   private running: Promise<void> | null = null;
@@ -120,15 +120,24 @@ class Lander {
     private readonly onLanded: () => void,
   ) {}
 
+  /** Set when no more runs will come: a partial batch is landed then. */
+  private final = false;
+
   enqueue(runId: string): void {
     this.queue.push(runId);
+    if (this.queue.length >= this.batchSize) this.start();
+  }
+
+  private start(): void {
     this.running ??= this.loop().finally(() => {
       this.running = null;
     });
   }
 
+  // Batches are landed whole: each transaction costs a fixed share (the run tables' SQL), so landing a run
+  // as soon as it arrives would make the warehouse, not the network, the bottleneck.
   private async loop(): Promise<void> {
-    while (this.queue.length > 0 && !this.failure) {
+    while ((this.queue.length >= this.batchSize || (this.final && this.queue.length > 0)) && !this.failure) {
       const batch = this.queue.splice(0, this.batchSize);
       try {
         if (this.wh) {
@@ -149,7 +158,10 @@ class Lander {
     }
   }
 
+  /** Lands everything queued (no more runs will come). */
   async drain(): Promise<void> {
+    this.final = true;
+    this.start();
     while (this.running) await this.running;
   }
 }

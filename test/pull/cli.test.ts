@@ -106,6 +106,8 @@ describe('mlduck pull wandb (CLI)', () => {
       data,
       '--concurrency',
       '1',
+      '--land-batch',
+      '1',
     ];
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: REPO_ROOT,
