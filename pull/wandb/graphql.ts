@@ -110,7 +110,7 @@ export function parseLenientJson(text: string): unknown {
     // Bare tokens outside strings become marked strings, turned back into numbers below.
     const marked = text.replace(
       /("(?:[^"\\]|\\.)*")|(-?Infinity|NaN)/g,
-      (_m, str: string | undefined, token: string | undefined) => str ?? `"\u0000${token}"`,
+      (_m, str: string | undefined, token: string | undefined) => str ?? `"\\u0000${token}"`,
     );
     return JSON.parse(marked, (_k, v: unknown) => {
       if (typeof v !== 'string' || !v.startsWith('\u0000')) return v;

@@ -180,6 +180,26 @@ describe('pull wandb', () => {
     );
   });
 
+  it('lands NaN and Infinity that the API sends as bare tokens as specials', async () => {
+    const s = await server();
+    s.resume(
+      MATCH,
+      [
+        '{"_step": 1001, "_runtime": 1.5, "_timestamp": 1757000000.5, "_wandb": {"runtime": 1}, "train_loss": NaN, "grad": Infinity}',
+      ],
+      'finished',
+    );
+    const wh = await tempWarehouse();
+    await pullFrom(wh, s, tempDir());
+    const specials = await wh.conn.runAndReadAll(
+      `SELECT metric, special FROM wandb_history WHERE run_id = '${MATCH}' AND step = 1001 ORDER BY 1`,
+    );
+    expect(specials.getRows()).toEqual([
+      ['grad', 'Infinity'],
+      ['train_loss', 'NaN'],
+    ]);
+  });
+
   it('rate limiting that does not end: a bounded wait, then an input error saying what landed', async () => {
     const s = await server();
     const wh = await tempWarehouse();

@@ -62,6 +62,11 @@ function fieldOf(node: RunRecord['node'], path: string): unknown {
   return node[path];
 }
 
+/** `_step` of a history row's JSON text (read by pattern: rows may hold bare NaN tokens, as W&B's do). */
+function stepOf(row: string): number {
+  return Number(/"_step":\s*(-?\d+)/.exec(row)?.[1] ?? Number.NaN);
+}
+
 function compare(a: unknown, b: unknown): number {
   return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 }
@@ -168,7 +173,7 @@ export class FakeWandb {
   }
 
   private syncKeys(run: RunRecord): void {
-    const steps = run.history.map((r) => (JSON.parse(r) as { _step: number })._step);
+    const steps = run.history.map(stepOf);
     const keys = (run.node.historyKeys ?? {}) as Record<string, unknown>;
     keys.lastStep = steps.length > 0 ? Math.max(...steps) : -1;
     run.node.historyKeys = keys;
@@ -269,7 +274,7 @@ export class FakeWandb {
       const max = Number(v.maxStep);
       const rows = run.history
         .filter((r) => {
-          const step = (JSON.parse(r) as { _step: number })._step;
+          const step = stepOf(r);
           return step >= min && step < max;
         })
         .slice(0, Number(v.pageSize));
