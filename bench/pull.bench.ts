@@ -21,7 +21,10 @@ import { FakeWandb, type FixtureProject, loadFixtureProject } from '../test/pull
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const latency = Number(process.env.BENCH_LATENCY_MS ?? '100');
 const copies = Math.max(1, Math.round(5 * scale));
-const pairs = Math.max(1, Math.round(2 * scale));
+const pairs =
+  process.env.BENCH_PAIRS !== undefined
+    ? Number(process.env.BENCH_PAIRS)
+    : Math.max(1, Math.round(2 * scale));
 const concurrency = 8;
 const dir = mkdtempSync(join(tmpdir(), 'mlduck-bench-pull-'));
 
@@ -115,12 +118,14 @@ try {
     fetchRatios.push(fetchOnly.runs / fetchOnly.seconds / (seq.runs / seq.seconds));
     landRatios.push(landed.runs / landed.seconds / (seq.runs / seq.seconds));
   }
-  console.log(
-    `runs/s ratio mlduck fetch / sequential: median ${median(fetchRatios).toFixed(1)}× (${fetchRatios.map((r) => r.toFixed(1)).join(', ')})`,
-  );
-  console.log(
-    `runs/s ratio mlduck pull+land / sequential: median ${median(landRatios).toFixed(1)}× (${landRatios.map((r) => r.toFixed(1)).join(', ')})`,
-  );
+  if (pairs > 0)
+    console.log(
+      `runs/s ratio mlduck fetch / sequential: median ${median(fetchRatios).toFixed(1)}× (${fetchRatios.map((r) => r.toFixed(1)).join(', ')})`,
+    );
+  if (pairs > 0)
+    console.log(
+      `runs/s ratio mlduck pull+land / sequential: median ${median(landRatios).toFixed(1)}× (${landRatios.map((r) => r.toFixed(1)).join(', ')})`,
+    );
 
   // Incremental: one more run after a full pull.
   server.latencyMs = 0;
@@ -140,9 +145,11 @@ try {
     server.runs.set('new-run', { node, history: [...template.history] });
   }
   const incremental = await pullOnce();
+  const unchanged = await pullOnce();
   wh.close();
+  const share = (b: number) => `${((b / full.http.bytesIn) * 100).toFixed(1)}% of the full pull`;
   console.log(
-    `full pull: ${full.report.fetched} runs, ${full.http.requests} requests, ${full.http.bytesIn} bytes; incremental after one new run: ${incremental.report.fetched} run, ${incremental.http.requests} requests, ${incremental.http.bytesIn} bytes (${((incremental.http.bytesIn / full.http.bytesIn) * 100).toFixed(1)}% of the full pull)`,
+    `full pull: ${full.report.fetched} runs, ${full.http.requests} requests, ${full.http.bytesIn} bytes; incremental after one new run (a copy of the run with the longest history, ${template?.history.length ?? 0} rows): ${incremental.report.fetched} run fetched, ${incremental.http.requests} requests, ${incremental.http.bytesIn} bytes (${share(incremental.http.bytesIn)}); then with nothing new: ${unchanged.report.fetched} fetched, ${unchanged.http.requests} request, ${unchanged.http.bytesIn} bytes (${share(unchanged.http.bytesIn)})`,
   );
 } finally {
   await server.stop();
