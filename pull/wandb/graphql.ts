@@ -143,7 +143,7 @@ export class WandbGraphql {
       body: JSON.stringify({ query, variables }),
       accept: (status) => status === 401 || status === 403 || status === 404 || status === 400,
       validate: (res) => {
-        if (res.status !== 200) return;
+        if (res.status !== 200 && res.status !== 400) return; // 400: GraphQL validation errors, as JSON
         const type = res.headers.get('content-type') ?? '';
         if (!type.includes('json')) return; // reported below as "not a W&B server"
         try {
@@ -156,6 +156,12 @@ export class WandbGraphql {
     if (response.status === 401 || response.status === 403) {
       throw new MlduckError(`W&B at ${this.baseUrl} rejected the API key (HTTP ${response.status})`, {
         hint: `the key came from ${this.credentialSource}; mlduck looks in WANDB_API_KEY, then the netrc file (NETRC or ~/.netrc); check it with \`wandb login --verify\``,
+      });
+    }
+    if (response.status === 400 && parsed?.errors && parsed.errors.length > 0) {
+      const message = parsed.errors.map((e) => e.message ?? 'unknown error').join('; ');
+      throw new MlduckError(`W&B GraphQL error: ${message}`, {
+        hint: 'a --filter the server does not accept, or a server version that lacks these queries',
       });
     }
     if (response.status !== 200 || parsed === undefined || typeof parsed !== 'object' || parsed === null) {

@@ -218,6 +218,9 @@ describe('pull wandb', () => {
     await expect(pullFrom(null, s, tempDir(), elsewhere)).rejects.toThrow(
       /unknown W&B project ml-moe\/no-such-project/,
     );
+    await expect(pullFrom(null, s, tempDir(), { filters: { state: { $regex: 'fin' } } })).rejects.toThrow(
+      /W&B GraphQL error: filter operator \$regex/,
+    );
     s.alwaysFault = { kind: 'html' };
     await expect(pullFrom(null, s, tempDir())).rejects.toThrow(/does not look like a W&B server/);
   });

@@ -220,7 +220,16 @@ export class FakeWandb {
     const operation = /query\s+(\w+)/.exec(body.query)?.[1] ?? 'unknown';
     const request = { operation, variables: body.variables };
     this.log.push(request);
-    const data = this.answer(operation, body.variables);
+    let data: unknown;
+    try {
+      data = this.answer(operation, body.variables);
+    } catch (error) {
+      // What the real server does with a filter it cannot use: a GraphQL error, HTTP 400.
+      const message = error instanceof Error ? error.message : String(error);
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ message }] }));
+      return;
+    }
     const text = JSON.stringify(data);
     const bytes = Buffer.from(text);
     this.bytesOut += bytes.byteLength;
