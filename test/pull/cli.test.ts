@@ -91,6 +91,20 @@ describe('mlduck pull wandb (CLI)', () => {
     expect(filter.stderr).toContain('--filter must be a JSON object');
   });
 
+  it('rate limiting that does not end: exit 2 after --max-wait, saying what landed', async () => {
+    const s = await server();
+    s.alwaysFault = { kind: 'status', status: 429, retryAfter: '1' };
+    const db = await migratedWarehouseFile();
+    const r = await runCli(
+      ['--db', db, 'pull', 'wandb', 'ml-moe/ft-scaling', '--max-wait', '2', '--data-dir', tempDir()],
+      { env: env(s) },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /kept failing \(HTTP 429.*gave up after waiting 2 s of a 2 s budget; 0 run\(s\) landed/,
+    );
+  });
+
   it('killed mid-pull, resumes without downloading the runs it had landed', async () => {
     const s = await server(60);
     const dbPath = await migratedWarehouseFile();
