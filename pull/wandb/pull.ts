@@ -124,6 +124,8 @@ class Lander {
   private final = false;
 
   enqueue(runId: string): void {
+    // A run fetched by an interrupted pull and fetched again by this one is landed once, from its latest parts.
+    if (this.queue.includes(runId)) return;
     this.queue.push(runId);
     if (this.queue.length >= this.batchSize) this.start();
   }
@@ -140,10 +142,9 @@ class Lander {
     while ((this.queue.length >= this.batchSize || (this.final && this.queue.length > 0)) && !this.failure) {
       const batch = this.queue.splice(0, this.batchSize);
       try {
-        if (this.wh) {
-          const warnings = await landBatch(this.wh, this.store, batch, `${this.stamp}-${++this.batches}`);
-          for (const w of warnings) if (!this.warnings.includes(w)) this.warnings.push(w);
-        }
+        if (!this.wh) continue; // fetch only: the runs stay to be landed by the next pull
+        const warnings = await landBatch(this.wh, this.store, batch, `${this.stamp}-${++this.batches}`);
+        for (const w of warnings) if (!this.warnings.includes(w)) this.warnings.push(w);
         for (const id of batch) {
           const tracked = this.state.runs[id];
           if (!tracked) continue;

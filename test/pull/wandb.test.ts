@@ -180,6 +180,33 @@ describe('pull wandb', () => {
     );
   });
 
+  it('runs fetched but not landed (fetch only, or a kill) are landed by the next pull from disk, once', async () => {
+    const s = await server();
+    const held = s.holdBack(DPO, 500);
+    const data = tempDir();
+    const fetched = await pullFrom(null, s, data);
+    expect(fetched).toMatchObject({ fetched: 6, landed: 0 });
+    s.resume(DPO, held, 'finished');
+    s.log.length = 0;
+    const wh = await tempWarehouse();
+    const next = await pullFrom(wh, s, data);
+    // Only the unfinished run is asked for, from its next step; all six land, none twice.
+    expect(next).toMatchObject({ fetched: 1, landed: 6, historyRows: held.length });
+    expect(new Set(s.requests('HistoryPage').map((r) => r.variables.run))).toEqual(new Set([DPO]));
+    expect(await count(wh, 'SELECT count(*) FROM wandb_runs')).toBe(6);
+    expect(
+      await count(
+        wh,
+        'SELECT count(*) FROM (SELECT run_id, step, metric FROM wandb_history GROUP BY ALL HAVING count(*) > 1)',
+      ),
+    ).toBe(0);
+    const fresh = await tempWarehouse();
+    await pullFrom(fresh, s, tempDir());
+    expect(await dumpWandb(wh, { ignoreExportTime: true })).toEqual(
+      await dumpWandb(fresh, { ignoreExportTime: true }),
+    );
+  });
+
   it('lands NaN and Infinity that the API sends as bare tokens as specials', async () => {
     const s = await server();
     s.resume(
