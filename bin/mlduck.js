@@ -3,5 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli } = await import('../src/cli.ts');
-process.exitCode = await runCli(process.argv);
+const { main } = await import('../main.ts');
+process.exitCode = await main(process.argv);

@@ -7,7 +7,6 @@ import { EXIT_CODES, MlduckError } from './errors.ts';
 import { formatResult, RESULT_FORMATS, type ResultFormat } from './format.ts';
 import { consoleOutput, type Output } from './output.ts';
 import type { CliContext, MlduckPlugin } from './plugin.ts';
-import { PLUGINS } from './plugins.ts';
 import { MLDUCK_VERSION } from './version.ts';
 import { resolveDbPath, Warehouse } from './warehouse.ts';
 
@@ -26,7 +25,7 @@ async function readStdin(): Promise<string> {
 
 /** Builds the commander program. Commands parse, call and print; the logic lives elsewhere. */
 export function buildProgram(
-  plugins: readonly MlduckPlugin[] = PLUGINS,
+  plugins: readonly MlduckPlugin[],
   outFactory: (quiet: boolean) => Output = consoleOutput,
 ): { program: Command; closeAll: () => void } {
   const program = new Command('mlduck');
@@ -125,10 +124,7 @@ export function buildProgram(
 }
 
 /** Runs the CLI and returns the exit code; prints one human line per error (stack with --verbose). */
-export async function runCli(
-  argv: readonly string[],
-  plugins: readonly MlduckPlugin[] = PLUGINS,
-): Promise<number> {
+export async function runCli(argv: readonly string[], plugins: readonly MlduckPlugin[]): Promise<number> {
   const { program, closeAll } = buildProgram(plugins);
   const verbose = argv.includes('--verbose');
   // Every subcommand reports its own usage errors through the same path.

@@ -628,9 +628,10 @@ export class Warehouse {
   private async rowsOf(ingestId: number): Promise<Record<string, number>> {
     const rows: Record<string, number> = {};
     for (const table of await this.ingestedTables()) {
-      const count = await this.scalar<bigint>(`SELECT count(*) FROM ${sqlIdent(table)} WHERE ingest_id = $1`, [
-        ingestId,
-      ]);
+      const count = await this.scalar<bigint>(
+        `SELECT count(*) FROM ${sqlIdent(table)} WHERE ingest_id = $1`,
+        [ingestId],
+      );
       if (count && count > 0n) rows[table] = Number(count);
     }
     return rows;

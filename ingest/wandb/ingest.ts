@@ -167,7 +167,8 @@ async function reportUnknownHistoryKeys(ctx: IngestContext, detection: Detection
   }
 }
 
-async function ingestFile(ctx: IngestContext, detection: Detection): Promise<void> {
+/** Ingests one detected export file inside the caller's open ingest (ctx: its transaction and ingest id). */
+export async function ingestFile(ctx: IngestContext, detection: Detection): Promise<void> {
   const f = sqlString(ctx.absolutePath);
   const conn = ctx.conn;
   if (detection.kind === 'runs') {

@@ -3,9 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PLUGINS } from '../../main.ts';
 import { buildDemo } from '../../src/commands/demo.ts';
 import { consoleOutput } from '../../src/output.ts';
-import { PLUGINS } from '../../src/plugins.ts';
 import { buildExampleWarehouse } from '../../src/tools/example.ts';
 import { PACKAGE_ROOT } from '../../src/version.ts';
 

@@ -4,9 +4,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PLUGINS } from '../../main.ts';
 import { buildDemo } from '../../src/commands/demo.ts';
 import { consoleOutput } from '../../src/output.ts';
-import { PLUGINS } from '../../src/plugins.ts';
 import { generateSchema } from '../../src/tools/codegen.ts';
 import { buildExampleWarehouse } from '../../src/tools/example.ts';
 import { generateInventory } from '../../src/tools/inventory.ts';

@@ -60,7 +60,7 @@ describe('apache-arrow is loaded only for pyarrow data', () => {
       import { readFileSync } from 'node:fs';
       import { arrowLoaded } from './ingest/pickle/arrow-lib.ts';
       import { readPickle } from './ingest/pickle/index.ts';
-      await import('./src/plugins.ts');
+      await import('./main.ts');
       readPickle(readFileSync('test/fixtures/pickle/real/df_mixed.p5.pkl'));
       const before = arrowLoaded();
       readPickle(readFileSync('test/fixtures/pickle/pyarrow/df_times_pyarrow.p5.pkl'));
