@@ -17,6 +17,7 @@ import {
   type ParquetColumn,
   withRelaxedInsertionOrder,
 } from './history.ts';
+import { inputError } from './input-error.ts';
 import { RUN_COMPONENTS, type RunShape, stageRuns, writeStagedRuns } from './runs.ts';
 
 export const INGEST_KIND = 'wandb';
@@ -83,23 +84,6 @@ function firstBytes(path: string, n: number): Buffer {
   } finally {
     closeSync(fd);
   }
-}
-
-/** DuckDB's JSON/Parquet errors → MlduckError naming the file and, where DuckDB says it, the line. */
-export function inputError(err: unknown, file: string, what: string): MlduckError {
-  if (err instanceof MlduckError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  const line = /in line (\d+)/.exec(message);
-  const clean = message.replace(/^[A-Za-z ]+Error: /, '').replace(/ in file "[^"]*"/, '');
-  return new MlduckError(`${what}: ${clean.trim()}`, {
-    file,
-    ...(line ? { line: Number(line[1]) } : {}),
-    hint:
-      what === 'not a readable Parquet file'
-        ? 'the file may be truncated or not Parquet; re-export it'
-        : 'each line must be one JSON value (NaN/Infinity tokens are accepted)',
-    cause: err,
-  });
 }
 
 async function describeParquet(
@@ -223,7 +207,7 @@ async function ingestFile(ctx: IngestContext, detection: Detection): Promise<voi
     if (absent.length > 0 && absent.length < RUN_COMPONENTS.length) {
       ctx.warn(`component file: ${absent.join(', ')} taken from the runs already in the warehouse`);
     }
-    await writeStagedRuns(conn, ctx.ingestId, EXPORT_FORMAT[detection.format] ?? detection.format);
+    await writeStagedRuns(conn, ctx.ingestId, EXPORT_FORMAT[detection.format] ?? detection.format, ctx.path);
     return;
   }
   await reportUnknownHistoryKeys(ctx, detection);
@@ -313,6 +297,24 @@ async function loadHistory(ctx: IngestContext, detection: Detection): Promise<vo
   }
 }
 
+/**
+ * An ingest that failed before its data transaction (while detecting the format) still gets its `failed`
+ * row in ingest_log, through the same protocol: an ingest whose work is to throw `error`.
+ */
+async function recordFailure(wh: Warehouse, file: string, error: MlduckError): Promise<MlduckError> {
+  await wh
+    .ingest(
+      INGEST_KIND,
+      file,
+      async () => {
+        throw error;
+      },
+      { force: true },
+    )
+    .catch(() => undefined);
+  return error;
+}
+
 /** Ingests W&B export files and directories; one transaction (and one ingest_log row) per file. */
 export async function ingestWandb(
   wh: Warehouse,
@@ -327,19 +329,23 @@ export async function ingestWandb(
     try {
       detection = await detectFormat(wh.conn, file, file);
     } catch (err) {
-      throw err instanceof MlduckError ? err : inputError(err, file, 'unreadable file');
+      throw await recordFailure(wh, file, inputError(err, file, 'unreadable file'));
     }
     if (!detection) {
       if (fromDirectory) {
         options.onSkip?.(file, 'not a W&B runs or history export (e.g. manifest.json/state.json)');
         continue;
       }
-      throw new MlduckError(
-        'not a W&B export: expected runs (run_id + run fields) or history (run_id + step/metrics)',
-        {
-          file,
-          hint: 'accepted: dr_wandb runs_metadata*/runs_history Parquet, notebook or v3 runs/history JSONL, or their DuckDB Parquet',
-        },
+      throw await recordFailure(
+        wh,
+        file,
+        new MlduckError(
+          'not a W&B export: expected runs (run_id + run fields) or history (run_id + step/metrics)',
+          {
+            file,
+            hint: 'accepted: dr_wandb runs_metadata*/runs_history Parquet, notebook or v3 runs/history JSONL, or their DuckDB Parquet',
+          },
+        ),
       );
     }
     detected.push({ file, detection });
