@@ -8,8 +8,12 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { errorMessage, MlduckError, oneLineDuckDBMessage } from '../../src/errors.ts';
 import { parseJsonLine } from '../qa/fields.ts';
 
-/** DuckDB's default `maximum_object_size` for read_json / read_ndjson_objects: the longest line it reads. */
-export const MAX_JSON_LINE_BYTES = 16 * 1024 * 1024;
+/**
+ * The longest line DuckDB's newline-delimited JSON readers take with their default `maximum_object_size`
+ * (16 MiB): their buffer holds twice that, and a line that does not fit is refused ("… exceeded (>33554386
+ * bytes)"), while a 17 MB line is read.
+ */
+export const MAX_JSON_LINE_BYTES = 32 * 1024 * 1024;
 
 export interface BadLine {
   /** 1-based. */
@@ -27,7 +31,10 @@ export function firstBadJsonLine(path: string, maxLineBytes = MAX_JSON_LINE_BYTE
     let line = 1;
     const check = (): BadLine | null => {
       if (length > maxLineBytes) {
-        return { line, problem: `longer than ${maxLineBytes} bytes (DuckDB's maximum_object_size)` };
+        return {
+          line,
+          problem: `longer than ${maxLineBytes / 1024 / 1024} MiB, more than DuckDB reads in one line`,
+        };
       }
       const text = Buffer.concat(parts, length).toString('utf8').trim();
       if (text === '') return null;
