@@ -250,9 +250,9 @@ export const ATTACKS: readonly Attack[] = [
   {
     id: 'wandb-deep-summary',
     source: 'wandb',
-    what: `W&B runs JSONL with a summary nested ${DEEP} deep`,
+    what: 'W&B runs JSONL with a summary nested 10,000 deep',
     async write(dir) {
-      writeFileSync(join(dir, 'runs.jsonl'), wandbRun(`,"summary":${deepObject(DEEP)}`));
+      writeFileSync(join(dir, 'runs.jsonl'), wandbRun(`,"summary":${deepObject(10_000)}`));
       return {
         args: ['ingest', 'wandb', 'runs.jsonl'],
         exit: 2,
