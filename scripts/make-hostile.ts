@@ -263,6 +263,23 @@ export const ATTACKS: readonly Attack[] = [
     },
   },
   {
+    id: 'wandb-deep-history-value',
+    source: 'wandb',
+    what: `W&B v3 history JSONL whose line 2 logs an object nested ${DEEP} deep (kept whole as JSON, not walked)`,
+    async write(dir) {
+      writeFileSync(
+        join(dir, 'history.jsonl'),
+        `${historyLines(1)}{"run_id":"r1","step":2,"metrics":{"obj":${deepObject(DEEP)}}}\n`,
+      );
+      return {
+        args: ['ingest', 'wandb', 'history.jsonl'],
+        exit: 0,
+        message: /^warning: history\.jsonl: 1 history run\(s\) not in any runs file/,
+        stderrLines: 1,
+      };
+    },
+  },
+  {
     id: 'wandb-hostile-name',
     source: 'wandb',
     what: 'W&B JSONL named with terminal escapes, CR and LF, with a broken line',
