@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deepArray, deepObject } from '../../scripts/make-hostile.ts';
 import { MlduckError } from '../../src/errors.ts';
+import { formatResult } from '../../src/format.ts';
 import { MAX_JSON_DEPTH, tooDeepInFile, tooDeepInText, valueTooDeep } from '../../src/json-depth.ts';
 import { printable } from '../../src/sanitize.ts';
 import { tempDir } from '../helpers.ts';
@@ -22,6 +23,15 @@ describe('printable: names from input on a terminal', () => {
       line: 3,
     });
     expect(error.toHumanLine()).toBe('a\\x1b[2J.jsonl:3: bad "\\x1b]0;x\\x07"');
+  });
+
+  it('query tables (a terminal format) escape names and values; CSV and JSON stay data', () => {
+    const result = { columns: ['n\u001b[1m'], rows: [['run\u001b]0;t\u0007']] };
+    const table = formatResult(result, 'table');
+    expect(table).toContain('n\\x1b[1m');
+    expect(table).toContain('run\\x1b]0;t\\x07');
+    expect(table).not.toContain('\u001b');
+    expect(JSON.parse(formatResult(result, 'json'))).toEqual([{ 'n\u001b[1m': 'run\u001b]0;t\u0007' }]);
   });
 });
 
