@@ -1,4 +1,4 @@
-import { printable } from './sanitize.ts';
+import { printable, printableLines } from './sanitize.ts';
 
 /**
  * Errors meant for people: what went wrong, where (file, line/row), what was expected, what to do.
@@ -56,8 +56,8 @@ export class MlduckError extends Error {
 
   /**
    * One human line: `file:line: message (hint)`. Whatever came from input (a file name, a name quoted in
-   * the message) is shown with its control characters escaped, and a multi-line message (DuckDB's echo of
-   * the SQL and its caret) is folded into one line.
+   * the message) is shown with its control characters escaped, and DuckDB's echo of the SQL and its caret
+   * are folded away; only the line breaks of a list mlduck itself lays out (`\n` in its own message) stay.
    */
   toHumanLine(): string {
     const { file, line, row, offset } = this.location;
@@ -65,10 +65,15 @@ export class MlduckError extends Error {
     if (line !== undefined) where += `${where ? ':' : 'line '}${line}`;
     else if (row !== undefined) where += `${where ? ' ' : ''}row ${row}`;
     else if (offset !== undefined) where += `${where ? ' ' : ''}at byte ${offset}`;
-    const message = printable(oneLineDuckDBMessage(this.message));
+    const message = printableLines(withoutSqlEcho(this.message));
     const head = where ? `${where}: ${message}` : message;
-    return this.hint ? `${head} — ${printable(oneLineDuckDBMessage(this.hint))}` : head;
+    return this.hint ? `${head} — ${printableLines(withoutSqlEcho(this.hint))}` : head;
   }
+}
+
+/** A DuckDB message that echoes the SQL (`LINE n:` and a caret) folded into one line; others unchanged. */
+function withoutSqlEcho(message: string): string {
+  return /\nLINE \d+:/.test(message) ? oneLineDuckDBMessage(message) : message;
 }
 
 export function errorMessage(error: unknown): string {
