@@ -3,10 +3,11 @@ import { buildDemo } from './commands/demo.ts';
 import { runQuery } from './commands/query.ts';
 import { defaultHistoryFile, runShell } from './commands/shell.ts';
 import { statusReport } from './commands/status.ts';
-import { EXIT_CODES, MlduckError } from './errors.ts';
+import { EXIT_CODES, MlduckError, oneLineDuckDBMessage } from './errors.ts';
 import { formatResult, RESULT_FORMATS, type ResultFormat } from './format.ts';
 import { consoleOutput, type Output } from './output.ts';
 import type { CliContext, MlduckPlugin } from './plugin.ts';
+import { printable } from './sanitize.ts';
 import { MLDUCK_VERSION } from './version.ts';
 import { resolveDbPath, Warehouse } from './warehouse.ts';
 
@@ -147,7 +148,7 @@ export async function runCli(argv: readonly string[], plugins: readonly MlduckPl
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`mlduck: internal error: ${message}\n`);
+    process.stderr.write(`mlduck: internal error: ${printable(oneLineDuckDBMessage(message))}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return EXIT_CODES.internal;
   } finally {

@@ -1,3 +1,5 @@
+import { printable, printableLines } from './sanitize.ts';
+
 /**
  * Errors meant for people: what went wrong, where (file, line/row), what was expected, what to do.
  * The CLI maps `kind` to an exit code; library code never exits the process.
@@ -52,16 +54,26 @@ export class MlduckError extends Error {
     return EXIT_CODES[this.kind];
   }
 
-  /** One human line: `file:line: message (hint)`. */
+  /**
+   * One human line: `file:line: message (hint)`. Whatever came from input (a file name, a name quoted in
+   * the message) is shown with its control characters escaped, and DuckDB's echo of the SQL and its caret
+   * are folded away; only the line breaks of a list mlduck itself lays out (`\n` in its own message) stay.
+   */
   toHumanLine(): string {
     const { file, line, row, offset } = this.location;
-    let where = file ?? '';
+    let where = file === undefined ? '' : printable(file);
     if (line !== undefined) where += `${where ? ':' : 'line '}${line}`;
     else if (row !== undefined) where += `${where ? ' ' : ''}row ${row}`;
     else if (offset !== undefined) where += `${where ? ' ' : ''}at byte ${offset}`;
-    const head = where ? `${where}: ${this.message}` : this.message;
-    return this.hint ? `${head} — ${this.hint}` : head;
+    const message = printableLines(withoutSqlEcho(this.message));
+    const head = where ? `${where}: ${message}` : message;
+    return this.hint ? `${head} — ${printableLines(withoutSqlEcho(this.hint))}` : head;
   }
+}
+
+/** A DuckDB message that echoes the SQL (`LINE n:` and a caret) folded into one line; others unchanged. */
+function withoutSqlEcho(message: string): string {
+  return /\nLINE \d+:/.test(message) ? oneLineDuckDBMessage(message) : message;
 }
 
 export function errorMessage(error: unknown): string {

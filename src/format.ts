@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { printable } from './sanitize.ts';
 
 export type ResultFormat = 'table' | 'csv' | 'json' | 'jsonl';
 export const RESULT_FORMATS: readonly ResultFormat[] = ['table', 'csv', 'json', 'jsonl'];
@@ -64,12 +65,13 @@ export function formatResult(result: ResultSet, format: ResultFormat): string {
         .map((r) => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, toJsonValue(r[i])]))))
         .join('\n');
     case 'table': {
-      const table = new Table({ head: columns, style: { head: [], border: [] } });
+      // A table is for a terminal: names and values from input are shown with control characters escaped.
+      const table = new Table({ head: columns.map(printable), style: { head: [], border: [] } });
       for (const row of rows) {
         table.push(
           row.map((v) => {
             if (v === null || v === undefined) return 'NULL';
-            const text = toCellText(v).replaceAll('\n', '⏎');
+            const text = printable(toCellText(v).replaceAll('\n', '⏎'));
             return text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
           }),
         );

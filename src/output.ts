@@ -1,3 +1,5 @@
+import { printable, printableLines } from './sanitize.ts';
+
 /** Where commands print: data to stdout, messages to stderr, quiet when asked. */
 export interface Output {
   /** Data and results (stdout). */
@@ -15,9 +17,10 @@ export function consoleOutput(quiet: boolean): Output {
   return {
     data: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     info: (text) => {
-      if (!quiet) process.stderr.write(`${text}\n`);
+      // Messages carry names from input (paths, run ids): never raw control characters on a terminal.
+      if (!quiet) process.stderr.write(`${printableLines(text)}\n`);
     },
-    warn: (text) => process.stderr.write(`warning: ${text}\n`),
+    warn: (text) => process.stderr.write(`warning: ${printable(text)}\n`),
     quiet,
     interactive: !quiet && process.stderr.isTTY === true,
   };

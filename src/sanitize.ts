@@ -1,23 +1,29 @@
 /**
- * Names taken from input (file names, pickle globals, column labels) can hold control characters; printed
- * raw, an ESC sequence reaches the user's terminal and can rewrite what it shows. `printable` escapes them.
+ * Text from input (file names, run ids, pickle globals, JSON keys) shown on a terminal: control characters
+ * are escaped, so no input can move the cursor, recolour, retitle or clear the user's terminal, or fake a
+ * line of mlduck's own output.
  */
 
-/** `s` with C0 controls, DEL and C1 controls escaped (`\n`, `\t`, `\r`, `\xNN`, `\u{NN}`); the rest as is. */
+// C0 controls, DEL and C1 controls (ESC and CSI start terminal escape sequences).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// Characters that reorder or split what a person reads: bidirectional overrides and isolates, the
+// Unicode line and paragraph separators, and lone surrogates (not text at all).
+const INVISIBLE =
+  /[\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function hex(code: number): string {
+  return code.toString(16).padStart(2, '0');
+}
+
+/** `s` with C0/C1 controls and DEL as `\xNN`, and bidi controls, U+2028/9 and lone surrogates as `\u{…}`. */
 export function printable(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\\]/g, (c) => {
-    switch (c) {
-      case '\\':
-        return '\\\\';
-      case '\n':
-        return '\\n';
-      case '\r':
-        return '\\r';
-      case '\t':
-        return '\\t';
-    }
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
-  });
+  return s
+    .replace(CONTROL, (c) => `\\x${hex(c.charCodeAt(0))}`)
+    .replace(INVISIBLE, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+}
+
+/** Like `printable`, but keeps line breaks (`\n`): for multi-line messages built by mlduck itself. */
+export function printableLines(s: string): string {
+  return s.split('\n').map(printable).join('\n');
 }

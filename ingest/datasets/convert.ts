@@ -7,7 +7,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { errorMessage, MlduckError, oneLineDuckDBMessage } from '../../src/errors.ts';
 import { recordedPath, sha256File, sqlIdent, sqlString, type Warehouse } from '../../src/warehouse.ts';
 import { formatOf, parseFileName } from './classify.ts';
-import { readerSql } from './inspect.ts';
+import { assertJsonDepth, readerSql } from './inspect.ts';
 
 export const CONVERT_KIND = 'datasets_convert';
 
@@ -62,6 +62,7 @@ export async function convertDataset(
       hint: 'pass --force to overwrite it, or choose a new version',
     });
   }
+  assertJsonDepth(inputAbs, format, input);
   const from = readerSql(inputAbs, format);
   let columns: string[];
   try {

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { MlduckError } from '../../src/errors.ts';
 import type { Row, Warehouse } from '../../src/warehouse.ts';
 import type { DataFormat } from './classify.ts';
-import { readerSql } from './inspect.ts';
+import { assertJsonDepth, readerSql } from './inspect.ts';
 
 export interface DatasetRecord {
   path: string;
@@ -202,6 +202,7 @@ export class DataQuery {
     const files = await this.getDatasetFiles(purpose, version, filter);
     const format = files[0]!.format;
     const paths = files.map((f) => this.absolute(f.path));
+    for (const path of paths) assertJsonDepth(path, format, path);
     return readerSql(paths.length === 1 ? paths[0]! : paths, format);
   }
 

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { errorMessage, oneLineDuckDBMessage } from '../../src/errors.ts';
+import { errorMessage, MlduckError, oneLineDuckDBMessage } from '../../src/errors.ts';
+import { MAX_JSON_DEPTH, tooDeepInFile } from '../../src/json-depth.ts';
 import { sqlString } from '../../src/warehouse.ts';
 import type { DataFormat } from './classify.ts';
 
@@ -16,6 +17,35 @@ export interface FileContents {
   problem: string | null;
 }
 
+/**
+ * The lines of a JSONL file DuckDB's schema detection reads (its default, stated so that the depth check
+ * below and DuckDB look at the same lines). Records past them are read with the detected columns, which
+ * copes with any depth.
+ */
+export const JSONL_SAMPLE_LINES = 20480;
+
+/**
+ * Why DuckDB must not detect the schema of a JSON/JSONL file, or null: a document in what detection reads
+ * (the first JSONL_SAMPLE_LINES lines of JSONL, all of a .json file) nests deeper than MAX_JSON_DEPTH.
+ * DuckDB's read_json detection crashes the process (a segfault, no message) near 20,000 levels, so this
+ * JS byte scan runs first; it costs one pass over the sample, without parsing.
+ */
+export function jsonDepthProblem(absolutePath: string, format: DataFormat): string | null {
+  if (format !== 'json' && format !== 'jsonl') return null;
+  const found =
+    format === 'jsonl'
+      ? tooDeepInFile(absolutePath, { perLine: true, maxLines: JSONL_SAMPLE_LINES })
+      : tooDeepInFile(absolutePath, { perLine: false });
+  if (!found) return null;
+  return `line ${found.line}: JSON nested deeper than ${MAX_JSON_DEPTH} levels; not handed to DuckDB's schema detection`;
+}
+
+/** Throws the depth problem of `absolutePath` as a bad-input error naming `shown` (for readers of one file). */
+export function assertJsonDepth(absolutePath: string, format: DataFormat, shown: string): void {
+  const problem = jsonDepthProblem(absolutePath, format);
+  if (problem) throw new MlduckError(problem, { file: shown });
+}
+
 /** DuckDB's reader for a data file: what `read_*` call reads it (shared with DataQuery and convert). */
 export function readerSql(absolutePath: string | readonly string[], format: DataFormat): string {
   const arg =
@@ -28,7 +58,7 @@ export function readerSql(absolutePath: string | readonly string[], format: Data
     case 'csv':
       return `read_csv(${arg})`;
     case 'jsonl':
-      return `read_json(${arg}, format = 'newline_delimited')`;
+      return `read_json(${arg}, format = 'newline_delimited', sample_size = ${JSONL_SAMPLE_LINES})`;
     case 'json':
       return `read_json(${arg}, format = 'auto')`;
     case 'pkl':
@@ -92,6 +122,8 @@ export async function inspectFile(
       return { rows, schema: await describe(conn, readerSql(absolutePath, format)), problem: null };
     }
     if (bytes === 0) return { rows: 0, schema: [], problem: null };
+    const tooDeep = jsonDepthProblem(absolutePath, format);
+    if (tooDeep) return { rows: null, schema: null, problem: tooDeep };
     const from = readerSql(absolutePath, format);
     const schema = await describe(conn, from);
     return { rows: await count(conn, `SELECT count(*) FROM ${from}`), schema, problem: null };

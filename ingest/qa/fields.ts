@@ -3,6 +3,7 @@
  * `datadec:configs/olmes.toml`) and the reading of one line into typed cells, with the first problem of a
  * bad line named. Pure: no I/O.
  */
+import { MAX_JSON_DEPTH, valueTooDeep } from '../../src/json-depth.ts';
 
 export type FieldType = 'int' | 'double' | 'bool';
 
@@ -146,6 +147,9 @@ function nativeId(value: unknown): [string | null, string] {
   if (typeof value === 'string') return [value, 'string'];
   if (typeof value === 'number') return [String(value), Number.isInteger(value) ? 'integer' : 'number'];
   if (typeof value === 'boolean') return [String(value), 'boolean'];
+  if (valueTooDeep(value)) {
+    throw new LineProblem(`native_id is JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   return [JSON.stringify(value), Array.isArray(value) ? 'array' : 'object'];
 }
 

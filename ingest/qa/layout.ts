@@ -3,6 +3,7 @@
  * (and `-predictions.jsonl`), in extracted trees and inside the per-checkpoint / per-recipe tarballs of
  * `allenai/DataDecide-eval-instances` (upstream-sources.md §5.2). Pure: no I/O.
  */
+import { safeSegment } from '../../src/confine.ts';
 import { MlduckError } from '../../src/errors.ts';
 
 /** `configs/olmes.toml [recipe_map]`: recipe directory → the DataDecide display name used by `pretrain_*`. */
@@ -101,6 +102,10 @@ export function parseTaskFilePath(path: string, where: string): TaskFileRef {
     string,
     string,
   ];
+  // Each becomes a stored name (recipe, params, task) or a number: one plain segment, no control characters.
+  for (const part of [recipeDir, params, seedPart, stepPart, fileName]) {
+    safeSegment(part, 'layout segment', { file: where });
+  }
   const file = FILE_RE.exec(fileName);
   if (!file) return fail(`"${fileName}" is not <task>-metrics.json or <task>-predictions.jsonl`);
   const step = STEP_RE.exec(stepPart);

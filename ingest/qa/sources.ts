@@ -10,6 +10,7 @@ import { basename, dirname, join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
+import { safeSegment } from '../../src/confine.ts';
 import { MlduckError } from '../../src/errors.ts';
 import { isTaskFileName, parseTaskFilePath, type TaskFileRef } from './layout.ts';
 
@@ -100,6 +101,9 @@ async function walkTarball(
         entry.resume();
         continue;
       }
+      // Member names become the recipe, params, seed, step and task: `..`, an absolute name or a control
+      // character would make them resolve against (or name) something outside the tarball.
+      memberSegments(name, member);
       if (isTarballName(name)) {
         const step = CHECKPOINT_TARBALL_RE.exec(name);
         await walkTarball(
@@ -141,6 +145,16 @@ async function walkTarball(
     throw archiveError(source, error instanceof MlduckError ? error : (feedError ?? error));
   }
   if (feedError) throw archiveError(source, feedError);
+}
+
+/** The path segments of tar member `name` (a leading `./` allowed), each one plain segment, or a bad-input error. */
+function memberSegments(name: string, member: string): string[] {
+  if (name.startsWith('/')) {
+    throw new MlduckError(`tar member ${JSON.stringify(name)} is an absolute path`, { file: member });
+  }
+  const segments = name.split('/').filter((s, i) => !(i === 0 && s === '.') && s !== '');
+  for (const segment of segments) safeSegment(segment, 'tar member path segment', { file: member });
+  return segments;
 }
 
 /** A file's byte stream, telling `onBytes` how much of it was read. */

@@ -4,6 +4,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MlduckError } from '../../src/errors.ts';
+import { MAX_JSON_DEPTH, tooDeepInText } from '../../src/json-depth.ts';
 import { TableWriter } from '../../src/load.ts';
 import type { TaskKey } from './layout.ts';
 
@@ -46,6 +47,13 @@ export interface TaskRow {
 
 /** Parses one metrics.json text; `source` names it in errors. Pure. */
 export function parseMetricsJson(text: string, source: string, warn: (message: string) => void): TaskRow {
+  const tooDeep = tooDeepInText(text);
+  if (tooDeep) {
+    throw new MlduckError(`metrics.json nests JSON deeper than ${MAX_JSON_DEPTH} levels`, {
+      file: source,
+      line: tooDeep.line,
+    });
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);

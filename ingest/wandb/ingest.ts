@@ -18,6 +18,7 @@ import {
   type ParquetColumn,
   withRelaxedInsertionOrder,
 } from './history.ts';
+import { inputError } from './input-error.ts';
 import { RUN_COMPONENTS, type RunShape, stageRuns, writeStagedRuns } from './runs.ts';
 
 export const INGEST_KIND = 'wandb';
@@ -52,23 +53,6 @@ function firstBytes(path: string, n: number): Buffer {
   } finally {
     closeSync(fd);
   }
-}
-
-/** DuckDB's JSON/Parquet errors → MlduckError naming the file and, where DuckDB says it, the line. */
-export function inputError(err: unknown, file: string, what: string): MlduckError {
-  if (err instanceof MlduckError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  const line = /in line (\d+)/.exec(message);
-  const clean = message.replace(/^[A-Za-z ]+Error: /, '').replace(/ in file "[^"]*"/, '');
-  return new MlduckError(`${what}: ${clean.trim()}`, {
-    file,
-    ...(line ? { line: Number(line[1]) } : {}),
-    hint:
-      what === 'not a readable Parquet file'
-        ? 'the file may be truncated or not Parquet; re-export it'
-        : 'each line must be one JSON value (NaN/Infinity tokens are accepted)',
-    cause: err,
-  });
 }
 
 async function describeParquet(
@@ -193,7 +177,7 @@ export async function ingestFile(ctx: IngestContext, detection: Detection): Prom
     if (absent.length > 0 && absent.length < RUN_COMPONENTS.length) {
       ctx.warn(`component file: ${absent.join(', ')} taken from the runs already in the warehouse`);
     }
-    await writeStagedRuns(conn, ctx.ingestId, EXPORT_FORMAT[detection.format] ?? detection.format);
+    await writeStagedRuns(conn, ctx.ingestId, EXPORT_FORMAT[detection.format] ?? detection.format, ctx.path);
     return;
   }
   await reportUnknownHistoryKeys(ctx, detection);
@@ -290,7 +274,13 @@ export const wandbSource: Source<Detection> = {
     'W&B runs and history exports of every generation, detected by content: dr_wandb v0 runs_metadata*.parquet / runs_history.parquet, notebook JSONL (history one array per line), v3 runs.jsonl/history.jsonl, and DuckDB Parquet of those (directories are walked for *.parquet, *.jsonl, *.json)',
   pathsHelp: 'export files or directories',
   walk: { accept: (name) => EXPORT_EXTENSIONS.test(name), expected: '*.parquet, *.jsonl or *.json files' },
-  detect: (input, conn) => detectFormat(conn, input.absolutePath, input.path),
+  async detect(input, conn) {
+    try {
+      return await detectFormat(conn, input.absolutePath, input.path);
+    } catch (err) {
+      throw inputError(err, input.path, 'unreadable file');
+    }
+  },
   unrecognised: {
     message: 'not a W&B export: expected runs (run_id + run fields) or history (run_id + step/metrics)',
     hint: 'accepted: dr_wandb runs_metadata*/runs_history Parquet, notebook or v3 runs/history JSONL, or their DuckDB Parquet',

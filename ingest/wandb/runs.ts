@@ -4,6 +4,8 @@
  * wandb_runs, wandb_run_config, wandb_run_summary, wandb_run_evals and wandb_run_names.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { MlduckError } from '../../src/errors.ts';
+import { MAX_JSON_DEPTH } from '../../src/json-depth.ts';
 import { TableWriter } from '../../src/load.ts';
 import { sqlString } from '../../src/warehouse.ts';
 import {
@@ -152,11 +154,39 @@ function flattenSql(table: string, ingestId: number, component: 'config' | 'summ
       SELECT s.run_id, [e.key], e.value FROM ${STAGE} s, json_each(s.${component}) e
         WHERE json_type(s.${component}) = 'OBJECT'
       UNION ALL
-      SELECT t.run_id, list_append(t.path, e.key), e.value FROM t, json_each(t.v) e WHERE json_type(t.v) = 'OBJECT'
+      SELECT t.run_id, list_append(t.path, e.key), e.value FROM t, json_each(t.v) e
+        WHERE json_type(t.v) = 'OBJECT' AND len(t.path) < ${MAX_JSON_DEPTH}
     )
     SELECT ${ingestId}, run_id, array_to_string(path, '.'), path, v, json_type(v),
       ${finiteSql(d)}, ${varcharSql('v')}, CASE WHEN json_type(v) = 'BOOLEAN' THEN v::BOOLEAN END, ${specialSql(d)}
-    FROM t WHERE json_type(v) NOT IN ('OBJECT', 'NULL')`;
+    FROM t WHERE json_type(v) NOT IN ('OBJECT', 'NULL')
+      OR (json_type(v) = 'OBJECT' AND len(path) = ${MAX_JSON_DEPTH})`;
+}
+
+/**
+ * The flattening descends MAX_JSON_DEPTH levels at most (each level re-reads the rest of the document, so a
+ * config nested 50,000 deep took minutes): an object still there is written as an OBJECT row by flattenSql,
+ * found here, and refused; the ingest's transaction then rolls back.
+ */
+async function refuseTooDeep(
+  conn: DuckDBConnection,
+  table: string,
+  ingestId: number,
+  component: 'config' | 'summary',
+  source: string | undefined,
+): Promise<void> {
+  const r = await conn.runAndReadAll(
+    `SELECT run_id FROM ${table} WHERE ingest_id = ${ingestId} AND value_type = 'OBJECT' LIMIT 1`,
+  );
+  const runId = r.getRows()[0]?.[0];
+  if (runId === undefined) return;
+  throw new MlduckError(
+    `the ${component} of run ${JSON.stringify(String(runId))} nests deeper than ${MAX_JSON_DEPTH} levels`,
+    {
+      ...(source === undefined ? {} : { file: source }),
+      hint: `mlduck flattens ${component} keys at most ${MAX_JSON_DEPTH} levels deep; no W&B run logs such a ${component}`,
+    },
+  );
 }
 
 /** Writes the staged runs (replacing every earlier row of the same run ids) into the run tables. */
@@ -164,6 +194,8 @@ export async function writeStagedRuns(
   conn: DuckDBConnection,
   ingestId: number,
   exportFormat: string,
+  /** The input file, named in errors. */
+  source?: string,
 ): Promise<void> {
   for (const table of [
     'wandb_runs',
@@ -183,7 +215,9 @@ export async function writeStagedRuns(
       ${sqlString(exportFormat)}, exported_at
     FROM ${STAGE} ORDER BY ord`);
   await conn.run(flattenSql('wandb_run_config', ingestId, 'config'));
+  await refuseTooDeep(conn, 'wandb_run_config', ingestId, 'config', source);
   await conn.run(flattenSql('wandb_run_summary', ingestId, 'summary'));
+  await refuseTooDeep(conn, 'wandb_run_summary', ingestId, 'summary', source);
   await conn.run(evalsSql(ingestId));
   await writeRunNames(conn, ingestId, `SELECT run_id FROM ${STAGE}`);
 }

@@ -1,6 +1,6 @@
 /** The `mlduck pull hf` subcommand. */
 import { type Command, Option } from 'commander';
-import { describeReport } from '../../src/commands/demo.ts';
+import { describeReport } from '../../src/report.ts';
 import { MlduckError } from '../../src/errors.ts';
 import type { CliContext } from '../../src/plugin.ts';
 import { DEFAULT_RETRY, HttpClient } from '../http.ts';

@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Output } from '../output.ts';
 import type { MlduckPlugin } from '../plugin.ts';
+import { describeReport } from '../report.ts';
 import { PACKAGE_ROOT } from '../version.ts';
 import { type IngestReport, Warehouse } from '../warehouse.ts';
 
@@ -12,14 +13,6 @@ export interface DemoOptions {
   /** Start from an empty warehouse. */
   fresh?: boolean;
   examplesDir?: string;
-}
-
-export function describeReport(r: IngestReport): string {
-  const rows = Object.entries(r.rows)
-    .map(([table, n]) => `${table} ${n}`)
-    .join(', ');
-  const detail = r.status === 'ok' ? rows || 'no rows' : (r.message ?? '');
-  return `${r.status.padEnd(7)} ${r.kind.padEnd(10)} ${r.path}${detail ? `  (${detail})` : ''}`;
 }
 
 /** Builds the demo warehouse from `examples/`: every plugin's demo step in registry order. */

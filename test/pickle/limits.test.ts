@@ -116,7 +116,7 @@ describe('malformed pickles found by mutation are refused as pickles', () => {
 
 describe('names from a pickle are escaped before they reach a terminal (issue 14 item 7)', () => {
   it('printable escapes C0, C1 and DEL, and nothing else', () => {
-    expect(printable('a\x1b[31mb\x07\x7f\x9b\n\t\\é✓')).toBe('a\\x1b[31mb\\x07\\x7f\\x9b\\n\\t\\\\é✓');
+    expect(printable('a\x1b[31mb\x07\x7f\x9b\n\t\\é✓')).toBe('a\\x1b[31mb\\x07\\x7f\\x9b\\x0a\\x09\\é✓');
   });
 
   const hostileGlobal = bytes('\x80\x02cos\x1b]0;owned\x07\x1b[2J\nsystem\n.');

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, tempDir } from '../helpers.ts';
+import { migratedWarehouseFile, REPO_ROOT, runCli, tempDir } from '../helpers.ts';
 
 const EX = join(REPO_ROOT, 'examples', 'wandb');
 const RUNS = join(EX, 'wandb_runs_sample.parquet');
@@ -23,7 +23,7 @@ async function tableCounts(db: string): Promise<unknown[]> {
 
 describe('mlduck ingest wandb (CLI)', () => {
   it('ingests the real samples, answers the views, and a re-ingest is a no-op', async () => {
-    const db = join(tempDir(), 'w.duckdb');
+    const db = await migratedWarehouseFile(); // a migrated copy: the child skips seconds of migrating
     const first = await runCli(['--db', db, 'ingest', 'wandb', RUNS, HISTORY]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/ok\s+wandb\s+.*wandb_runs_sample\.parquet.*wandb_runs 6/);
@@ -42,7 +42,7 @@ describe('mlduck ingest wandb (CLI)', () => {
 
   it('bad input: truncated Parquet and broken JSON fail with file (and line), leaving the warehouse unchanged', async () => {
     const dir = tempDir();
-    const db = join(dir, 'w.duckdb');
+    const db = await migratedWarehouseFile(join(dir, 'w.duckdb'));
     expect((await runCli(['--db', db, 'ingest', 'wandb', RUNS])).code).toBe(0);
     const before = await tableCounts(db);
 
@@ -60,7 +60,9 @@ describe('mlduck ingest wandb (CLI)', () => {
     const b = await runCli(['--db', db, 'ingest', 'wandb', broken]);
     expect(b.code).toBe(2);
     expect(b.stderr).toContain('history.jsonl');
-    expect(b.stderr).toMatch(/line \d/);
+    // The broken value is on line 2 (DuckDB itself says line 3).
+    expect(b.stderr).toMatch(/history\.jsonl:2: /);
+    expect(b.stderr.trim().split('\n')).toHaveLength(1);
     expect(await tableCounts(db)).toEqual(before);
   }, 30_000);
 });
