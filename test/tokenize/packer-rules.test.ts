@@ -142,6 +142,53 @@ describe('bfd windows', () => {
   });
 });
 
+describe('bfd edge cases', () => {
+  it('a bin with room for all but one token is found again (L not a power of two)', () => {
+    // L = 9: a 1-token piece leaves room 8, the largest room there is; the next 1-token piece must find it.
+    const rows: PackedRow[] = [];
+    const packer = new BfdPacker(9, PAD);
+    for (const k of [1, 2]) packer.add(doc(k, 1), (r) => rows.push(r));
+    packer.finish((r) => rows.push(r));
+    expect(rows.map(pieces)).toEqual([['1:1', '2:1']]);
+  });
+
+  it('only the remainder of a split document counts toward the window', () => {
+    // L = 8, window 16: a 9-token document leaves 1 pending token, not 9 + 8.
+    const rows: PackedRow[] = [];
+    const packer = new BfdPacker(8, PAD, 16);
+    packer.add(doc(1, 9), (r) => rows.push(r));
+    packer.add(doc(2, 7), (r) => rows.push(r));
+    expect(rows.map(pieces)).toEqual([['1:8']]);
+    packer.finish((r) => rows.push(r));
+    expect(rows.map(pieces)).toEqual([['1:8'], ['2:7', '1:1']]);
+  });
+
+  it('keeps the input order among many equal pieces', () => {
+    const rows: PackedRow[] = [];
+    const packer = new BfdPacker(6, PAD);
+    for (let k = 1; k <= 100; k++) packer.add(doc(k, 3), (r) => rows.push(r));
+    packer.finish((r) => rows.push(r));
+    expect(rows.map(pieces)).toEqual(
+      Array.from({ length: 50 }, (_, i) => [`${2 * i + 1}:3`, `${2 * i + 2}:3`]),
+    );
+  });
+
+  it('the default window is 256 rows, and at least 2^20 tokens', () => {
+    // L = 8192: the window is 2^21 tokens, so 1.5M tokens of short documents stay pending until finish.
+    const big = new BfdPacker(8192, PAD);
+    let emitted = 0;
+    for (let k = 0; k < 200; k++) big.add(new Int32Array(7500).fill(k + 1), () => emitted++);
+    expect(emitted).toBe(0);
+    // L = 8: 256 rows would be 2048 tokens, but the window is 2^20.
+    const small = createPacker('bfd', 8, PAD);
+    for (let k = 0; k < 1000; k++) small.add(doc(k, 7), () => emitted++);
+    expect(emitted).toBe(0);
+    const wide = new BfdPacker(8192, PAD);
+    for (let k = 0; k < 300; k++) wide.add(new Int32Array(7500).fill(k + 1), () => emitted++);
+    expect(emitted).toBeGreaterThan(0);
+  });
+});
+
 describe('createPacker', () => {
   it('builds the strategy asked for', () => {
     expect(createPacker('bfd', 8, PAD)).toBeInstanceOf(BfdPacker);
