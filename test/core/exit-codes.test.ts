@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli.ts';
 import { asMlduckError, EXIT_CODES, MlduckError, oneLineDuckDBMessage } from '../../src/errors.ts';
 import type { MlduckPlugin } from '../../src/plugin.ts';
+import type { Warehouse } from '../../src/warehouse.ts';
+import { migratedWarehouseFile } from '../helpers.ts';
 
 /** A plugin whose `fail` command throws what it is given: the CLI's error mapping, without a warehouse. */
 function throwing(thrown: () => unknown): MlduckPlugin {
@@ -111,10 +113,12 @@ describe('one human line', () => {
     expect(wrapped.kind).toBe('internal');
     expect(wrapped.exitCode).toBe(4);
     expect(wrapped.cause).toBe(cause);
-    expect(wrapped.location).toEqual({ file: 'x', line: 4 });
+    expect(wrapped.location).toStrictEqual({ file: 'x', line: 4 });
+    expect(new MlduckError('m', { row: 0, offset: 3 }).location).toStrictEqual({ row: 0, offset: 3 });
+    expect(new MlduckError('m', { file: 'f' }).location).toStrictEqual({ file: 'f' });
     expect(asMlduckError('text').message).toBe('text');
     expect(new MlduckError('m').kind).toBe('input');
-    expect(new MlduckError('m', {}).cause).toBeUndefined();
+    expect('cause' in new MlduckError('m', {})).toBe(false);
     expect(new MlduckError('m').name).toBe('MlduckError');
   });
 });
@@ -124,5 +128,41 @@ describe('DuckDB messages in one line', () => {
     const message =
       'Parser Error: syntax error at or near "FORM"\n\nLINE 1: SELECT 1 FORM t\n                 ^\n  more detail  ';
     expect(oneLineDuckDBMessage(message)).toBe('Parser Error: syntax error at or near "FORM" more detail');
+  });
+
+  it('drop only whole echo and caret lines: multi-digit LINE numbers, several carets', () => {
+    const message =
+      'Binder Error: x\nLINE 12: SELECT x\n      ^^^\nsee LINE 1: kept\n^ marks kept\nends with ^';
+    expect(oneLineDuckDBMessage(message)).toBe('Binder Error: x see LINE 1: kept ^ marks kept ends with ^');
+  });
+});
+
+describe('runCli', () => {
+  it('exits 0 for --version and --help (commander exits with code 0)', async () => {
+    const writes = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await runCli(['node', 'mlduck', '--version'], [])).toBe(0);
+      expect(await runCli(['node', 'mlduck', '--help'], [])).toBe(0);
+    } finally {
+      writes.mockRestore();
+    }
+  });
+
+  it('closes the warehouses a command opened, also when the command fails', async () => {
+    const db = await migratedWarehouseFile();
+    let opened: Warehouse | undefined;
+    const plugin: MlduckPlugin = {
+      name: 'opens',
+      registerCommands(program, ctx) {
+        program.command('open').action(async () => {
+          opened = await ctx.openWarehouse({ readOnly: true });
+          throw new MlduckError('after opening');
+        });
+      },
+    };
+    const { code } = await run(['--db', db, 'open'], [plugin]);
+    expect(code).toBe(2);
+    expect(opened).toBeDefined();
+    await expect(opened!.all('SELECT 1')).rejects.toThrow();
   });
 });
