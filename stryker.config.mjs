@@ -33,8 +33,9 @@ const config = {
   testFiles: spec.tests,
   // Static mutants (module-level code: the run-name pattern table, lookup maps) can only be tested by
   // reloading the module's test files per mutant: ~12 s each, an hour for run-names alone on this
-  // machine. Left out by default (reported as Ignored, outside the score); MLDUCK_MUTATE_STATIC=1 includes them.
-  ignoreStatic: process.env.MLDUCK_MUTATE_STATIC !== '1',
+  // machine. Left out (reported as Ignored, outside the score) unless the module says `"static": true` (cheap
+  // ones: the NaN spellings table) or MLDUCK_MUTATE_STATIC=1.
+  ignoreStatic: spec.static !== true && process.env.MLDUCK_MUTATE_STATIC !== '1',
   incremental: true,
   incrementalFile: `stryker/incremental/${module}.json`,
   reporters: ['clear-text', 'progress-append-only', 'html'],

@@ -1,5 +1,5 @@
 /**
- * `npm run mutate [module…]`: StrykerJS over the modules of stryker/modules.json, one module per run (each
+ * `npm run mutate [--force] [--report] [module…]`: StrykerJS over the modules of stryker/modules.json, one module per run (each
  * with its own incremental file, so a re-run only tests the mutants whose code or tests changed), at
  * low priority, then the mutation score per module. Not part of CI (.ci/run): a cold run takes hours
  * on two shared cores. See docs/testing.md.
@@ -53,7 +53,9 @@ function incrementalFile(module: string): string {
 function main(args: string[]): number {
   const known = Object.keys(MUTATION_MODULES);
   const reportOnly = args.includes('--report');
-  const chosen = args.filter((a) => a !== '--report');
+  // --force: test every mutant again (incremental reuse cannot see that a new test kills an old survivor).
+  const strykerFlags = args.filter((a) => a === '--force');
+  const chosen = args.filter((a) => !a.startsWith('--'));
   const unknown = chosen.filter((m) => !known.includes(m));
   if (unknown.length > 0) {
     process.stderr.write(`mutate: unknown module ${unknown.join(', ')}: one of ${known.join(', ')}\n`);
@@ -64,11 +66,15 @@ function main(args: string[]): number {
   if (!reportOnly) {
     for (const module of modules) {
       process.stdout.write(`\n== mutate ${module}\n`);
-      const run = spawnSync('nice', ['-n', '10', join(ROOT, 'node_modules', '.bin', 'stryker'), 'run'], {
-        cwd: ROOT,
-        stdio: 'inherit',
-        env: { ...process.env, MLDUCK_MUTATE_MODULE: module },
-      });
+      const run = spawnSync(
+        'nice',
+        ['-n', '10', join(ROOT, 'node_modules', '.bin', 'stryker'), 'run', ...strykerFlags],
+        {
+          cwd: ROOT,
+          stdio: 'inherit',
+          env: { ...process.env, MLDUCK_MUTATE_MODULE: module },
+        },
+      );
       if (run.status !== 0) status = run.status ?? 4;
     }
   }

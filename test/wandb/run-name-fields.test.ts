@@ -55,6 +55,15 @@ describe('fields a pattern leaves out', () => {
     });
   });
 
+  it('a learning rate the pattern captures but that is no number is null', () => {
+    expect(
+      parseRunName('2025_08_30-16_54_48_test_finetune_DD-dolma1_7-4M_Ft_--learning_rate=e-').lr,
+    ).toBeNull();
+    expect(
+      parseRunName('2025_08_30-16_54_48_test_finetune_DD-dolma1_7-4M_Ft_--learning_rate=1e-').lr,
+    ).toBeNull();
+  });
+
   it('keeps only the groups the name filled', () => {
     const r = parseRunName('2025_08_30-16_54_48_test_finetune_DD-dolma1_7-4M_Ft_--learning_rate=5e-05');
     expect(Object.keys(r.fields).sort()).toEqual(
@@ -89,6 +98,8 @@ describe('name timestamps', () => {
     ['250912-240000', null],
     ['250912-236000', null],
     ['250912-235960', null],
+    ['250912-126000', null],
+    ['250912-125960', null],
     ['250230-120000', null],
     ['251312-120000', null],
     ['2025_02_29-00_00_00', null],
