@@ -31,11 +31,13 @@ const config = {
   concurrency: 1,
   mutate: spec.mutate,
   testFiles: spec.tests,
-  // Static mutants (module-level code: the run-name pattern table, lookup maps) can only be tested by
-  // reloading the module's test files per mutant: ~12 s each, an hour for run-names alone on this
-  // machine. Left out (reported as Ignored, outside the score) unless the module says `"static": true` (cheap
-  // ones: the NaN spellings table) or MLDUCK_MUTATE_STATIC=1.
-  ignoreStatic: spec.static !== true && process.env.MLDUCK_MUTATE_STATIC !== '1',
+  // Static mutants (module-level code: the run-name pattern table, the NaN spellings) are not activated
+  // reliably by the vitest runner here: a hand-made `'+nan': ''` fails test/core/nan-policy.test.ts, yet
+  // Stryker reported that mutant as surviving it. They would also need every test file reloaded per mutant.
+  // So they are left out (reported as Ignored, outside the score); MLDUCK_MUTATE_STATIC=1 includes them.
+  // A module may skip mutator kinds that only make noise there (pickle-vm: the text of its error messages).
+  mutator: { excludedMutations: spec.excludedMutations ?? [] },
+  ignoreStatic: process.env.MLDUCK_MUTATE_STATIC !== '1',
   incremental: true,
   incrementalFile: `stryker/incremental/${module}.json`,
   reporters: ['clear-text', 'progress-append-only', 'html'],
