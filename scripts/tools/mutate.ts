@@ -14,6 +14,21 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface MutantResult {
   status: string;
+  location: { start: { line: number } };
+}
+
+/** A module's `mutate` entries: a file, or `file:first-last` for a range of lines. */
+interface MutateScope {
+  file: string;
+  first: number;
+  last: number;
+}
+
+function parseScope(entry: string): MutateScope {
+  const m = /^(.*):(\d+)-(\d+)$/.exec(entry);
+  return m
+    ? { file: m[1]!, first: Number(m[2]), last: Number(m[3]) }
+    : { file: entry, first: 1, last: Infinity };
 }
 interface IncrementalReport {
   files: Record<string, { mutants: MutantResult[] }>;
@@ -29,11 +44,18 @@ export interface ModuleScore {
   score: number | null;
 }
 
-/** The score of one module from its incremental report (the mutation-testing-report schema). */
-export function moduleScore(report: IncrementalReport): ModuleScore {
+/**
+ * The score of one module from its incremental report (the mutation-testing-report schema), counting only
+ * the mutants inside the module's `mutate` entries (an incremental file keeps results from wider runs).
+ */
+export function moduleScore(report: IncrementalReport, mutate: readonly string[]): ModuleScore {
   const counts = { killed: 0, survived: 0, timeout: 0, noCoverage: 0, ignored: 0 };
-  for (const file of Object.values(report.files)) {
-    for (const { status } of file.mutants) {
+  const scopes = mutate.map(parseScope);
+  for (const [name, file] of Object.entries(report.files)) {
+    const inFile = scopes.filter((s) => s.file === name);
+    for (const { status, location } of file.mutants) {
+      const line = location.start.line;
+      if (!inFile.some((s) => line >= s.first && line <= s.last)) continue;
       if (status === 'Killed') counts.killed++;
       else if (status === 'Survived') counts.survived++;
       else if (status === 'Timeout') counts.timeout++;
@@ -85,7 +107,8 @@ function main(args: string[]): number {
       process.stdout.write(`${module.padEnd(16)}  (not run yet)\n`);
       continue;
     }
-    const s = moduleScore(JSON.parse(readFileSync(file, 'utf8')) as IncrementalReport);
+    const { mutate } = MUTATION_MODULES[module as keyof typeof MUTATION_MODULES];
+    const s = moduleScore(JSON.parse(readFileSync(file, 'utf8')) as IncrementalReport, mutate);
     const score = s.score === null ? '—' : `${(100 * s.score).toFixed(1)}%`;
     process.stdout.write(
       `${module.padEnd(16)}  ${String(s.killed).padStart(6)}  ${String(s.timeout).padStart(7)}  ${String(s.survived).padStart(8)}  ${String(s.noCoverage).padStart(6)}  ${score.padStart(6)}\n`,
