@@ -133,3 +133,35 @@ describe('globals and objects', () => {
     expect(refused(['\x80\x02\x7f.']).message).toBe('invalid pickle opcode 0x7f');
   });
 });
+
+describe('arguments of the evaluated calls', () => {
+  it('getattr takes exactly two arguments', () => {
+    expect(
+      refused(['\x80\x02cbuiltins\ngetattr\nczoneinfo\nZoneInfo\n', sbu('_unpickle'), 'N\x87R.']).message,
+    ).toMatch(/^builtins\.getattr is only allowed/);
+  });
+
+  it('bytes() names the type it cannot take', () => {
+    expect(refused(['\x80\x02cbuiltins\nbytes\nK\x01\x85R.']).message).toBe(
+      'builtins.bytes: unsupported argument int',
+    );
+  });
+
+  it('OrderedDict items that are not sequences are refused as such', () => {
+    expect(refused(['\x80\x02ccollections\nOrderedDict\n(K\x01K\x02l\x85R.']).message).toBe(
+      'OrderedDict items must be pairs',
+    );
+  });
+
+  it('bytes are a valid dict key, a bytearray is not', () => {
+    expect(load(['\x80\x03}C\x01aNs.'])).toBeDefined();
+    expect(refused(['\x80\x03}cbuiltins\nbytearray\n)RNs.']).message).toBe("unhashable type: 'bytearray'");
+  });
+
+  it('a refusal names its byte offset in the human line', () => {
+    const error = refused(['\x80\x02\x82\x01.']);
+    expect(error.location).toStrictEqual({ offset: 2 });
+    expect(error.kind).toBe('input');
+    expect(error.toHumanLine()).toBe('at byte 2: copyreg extension codes (EXT1/2/4) are not supported');
+  });
+});
