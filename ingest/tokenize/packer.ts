@@ -215,15 +215,5 @@ export function createPacker(strategy: PackingStrategy, maxSeqLength: number, pa
   return strategy === 'bfd' ? new BfdPacker(maxSeqLength, padId) : new ConcatPacker(maxSeqLength, padId);
 }
 
-/** `attention_mask` and `labels` of a row: 1 / the id on real tokens, 0 / -100 on padding (unshifted). */
-export function masksAndLabels(row: PackedRow): { attentionMask: Int32Array; labels: Int32Array } {
-  const n = row.ids.length;
-  const attentionMask = new Int32Array(n);
-  const labels = new Int32Array(n);
-  attentionMask.fill(1, 0, row.realLength);
-  labels.set(row.ids.subarray(0, row.realLength));
-  labels.fill(IGNORE_INDEX, row.realLength);
-  return { attentionMask, labels };
-}
-
+/** The label of a position the loss ignores (padding), as Hugging Face trainers expect. */
 export const IGNORE_INDEX = -100;

@@ -23,17 +23,21 @@ describe('tempWarehouse', () => {
   });
 
   it('migrates a new empty file when asked for a fresh one, with the same result', async () => {
+    await tempWarehouse(); // the template exists from here on
+    const started = Date.now();
     const copy = await tempWarehouse();
     const fresh = await tempWarehouse({ fresh: true });
     const migrations = 'SELECT name, checksum FROM schema_migrations ORDER BY name';
     expect(await fresh.all(migrations)).toEqual(await copy.all(migrations));
     const views = 'SELECT name, checksum FROM schema_views ORDER BY name';
     expect(await fresh.all(views)).toEqual(await copy.all(views));
-    // A fresh file was migrated now, a copy carries the template's older timestamps.
-    const newest = 'SELECT max(applied_at) FROM schema_migrations';
-    expect(Number(await fresh.scalar<Date>(newest))).toBeGreaterThanOrEqual(
-      Number(await copy.scalar<Date>(newest)),
-    );
+    // A fresh file was migrated now, after `started`; a copy carries the template's timestamps, from before.
+    const applied =
+      'SELECT epoch_ms(min(applied_at)) AS first, epoch_ms(max(applied_at)) AS last FROM schema_migrations';
+    const [freshTimes] = await fresh.all<{ first: bigint; last: bigint }>(applied);
+    const [copyTimes] = await copy.all<{ first: bigint; last: bigint }>(applied);
+    expect(Number(freshTimes!.first)).toBeGreaterThanOrEqual(started);
+    expect(Number(copyTimes!.last)).toBeLessThan(started);
     expect(existsSync(fresh.path)).toBe(true);
   });
 

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toCanonical } from '../../ingest/pickle/canonical.ts';
@@ -40,9 +39,25 @@ describe('hostile pickles are refused with a clear error and no side effect', ()
     expect((error as PickleError).pickleOffset).toBeGreaterThanOrEqual(0);
     expect((error as PickleError).pickleOffset).toBeLessThanOrEqual(data.length);
   });
-  it('never ran the os.system payload', () => {
-    expect(existsSync(join(tmpdir(), 'mlduck-pwned'))).toBe(false);
-    expect(existsSync('/tmp/mlduck-pwned')).toBe(false);
+  it('refuse os.system at the opcode that names it, before the REDUCE that would call it is read', () => {
+    // os_system.pkl: GLOBAL 'os system' at 0 … REDUCE at 47; os_system_p4.pkl: STACK_GLOBAL at 14 … REDUCE at 22.
+    for (const [name, globalAt, reduceAt] of [
+      ['hostile/os_system.pkl', 0, 47],
+      ['hostile/os_system_p4.pkl', 14, 22],
+    ] as const) {
+      const data = readFileSync(join(ROOT, name));
+      expect(data[globalAt], name).toBe(globalAt === 0 ? 0x63 : 0x93);
+      expect(data[reduceAt], name).toBe(0x52);
+      const error = (() => {
+        try {
+          readPickle(data);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, name).toBeInstanceOf(PickleError);
+      expect((error as PickleError).pickleOffset, name).toBe(globalAt);
+    }
   });
   it('a sparse LONG_BINPUT index does not allocate a huge memo', () => {
     const before = process.memoryUsage().rss;

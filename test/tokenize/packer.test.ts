@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BfdPacker, ConcatPacker, masksAndLabels, type PackedRow } from '../../ingest/tokenize/packer.ts';
+import { BfdPacker, ConcatPacker, type PackedRow } from '../../ingest/tokenize/packer.ts';
 
 const PAD = 0;
 /** A document of n tokens whose ids say which document they belong to (doc k → ids 1000k+1…). */
@@ -71,23 +71,5 @@ describe('bfd packing', () => {
     // The 1-token remainder joins the 3-token document: the best fit.
     expect(rows.map((r) => r.docLengths)).toEqual([[4], [4], [3, 1]]);
     expect(rows.map((r) => r.realLength)).toEqual([4, 4, 4]);
-  });
-
-  it('is deterministic and keeps windows bounded', () => {
-    const docs = Array.from({ length: 200 }, (_, k) => doc(k + 1, 1 + ((k * 37) % 29)));
-    const a = pack(new BfdPacker(32, PAD, 64), docs).map((r) => Array.from(r.ids).join(','));
-    const b = pack(new BfdPacker(32, PAD, 64), docs).map((r) => Array.from(r.ids).join(','));
-    expect(a).toEqual(b);
-    const total = docs.reduce((s, d) => s + d.length, 0);
-    expect(a.length).toBeGreaterThanOrEqual(Math.ceil(total / 32));
-  });
-});
-
-describe('masks and labels', () => {
-  it('are 1/id on real tokens and 0/-100 on padding (unshifted)', () => {
-    const row: PackedRow = { ids: Int32Array.from([5, 6, 7, PAD, PAD]), realLength: 3, docLengths: [3] };
-    const { attentionMask, labels } = masksAndLabels(row);
-    expect(Array.from(attentionMask)).toEqual([1, 1, 1, 0, 0]);
-    expect(Array.from(labels)).toEqual([5, 6, 7, -100, -100]);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
@@ -264,7 +264,7 @@ describe('tokenize: determinism, bfd, shards, skip/resume', () => {
     expect(error).toBeInstanceOf(MlduckError);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifest.splits['synthetic']).toBeUndefined();
-    expect(readdirSync(join(out, 'synthetic')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // That a failed shard write leaves no final-named file is tested where a write can fail: shard-writer.test.ts.
     writeFileSync(file, good);
     const redo = await tokenizeCorpus({ ...base, skipExisting: true });
     expect(redo.splits.map((s) => s.status)).toEqual(['written']);
