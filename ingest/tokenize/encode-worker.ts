@@ -1,7 +1,13 @@
 // A tokenizer worker thread: loads its own tokenizers.js instance, then encodes batches of texts into
 // flat Int32Arrays (transferred, not copied) until terminated.
 import { parentPort, workerData } from 'node:worker_threads';
-import { flatten, type WorkerInit, type WorkerRequest, type WorkerResponse } from './encode.ts';
+import {
+  flatten,
+  toWorkerError,
+  type WorkerInit,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './encode.ts';
 import { loadJsTokenizer, readTokenizerFiles, specialIds } from './tokenizer.ts';
 
 const init = workerData as WorkerInit;
@@ -25,10 +31,10 @@ try {
       const response: WorkerResponse = { seq: request.seq, ids: batch.ids, lengths: batch.lengths };
       port.postMessage(response, [batch.ids.buffer as ArrayBuffer, batch.lengths.buffer as ArrayBuffer]);
     } catch (error) {
-      port.postMessage({ seq: request.seq, error: (error as Error).message } satisfies WorkerResponse);
+      port.postMessage({ seq: request.seq, error: toWorkerError(error) } satisfies WorkerResponse);
     }
   });
   port.postMessage({ ready: true } satisfies WorkerResponse);
 } catch (error) {
-  port.postMessage({ seq: -1, error: (error as Error).message } satisfies WorkerResponse);
+  port.postMessage({ seq: -1, error: toWorkerError(error) } satisfies WorkerResponse);
 }

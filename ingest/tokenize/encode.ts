@@ -3,10 +3,11 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { MlduckError } from '../../src/errors.ts';
+import { type ErrorKind, errorMessage, MlduckError } from '../../src/errors.ts';
 import {
   loadJsTokenizer,
   loadNativeTokenizer,
+  malformedTokenizer,
   type NativeTokenizer,
   type ResolvedTokenizer,
   readTokenizerFiles,
@@ -70,10 +71,38 @@ export interface WorkerInit {
 }
 
 export type WorkerRequest = { seq: number; texts: string[] };
+/** An error thrown in a worker, as plain data: the main thread rebuilds the same MlduckError from it. */
+export interface WorkerError {
+  message: string;
+  kind: ErrorKind;
+  hint?: string;
+  file?: string;
+}
 export type WorkerResponse =
   | { seq: number; ids: Int32Array; lengths: Int32Array }
-  | { seq: number; error: string }
+  | { seq: number; error: WorkerError }
   | { ready: true };
+
+/** What a worker posts for an error: an MlduckError keeps its kind, anything else is internal. */
+export function toWorkerError(error: unknown): WorkerError {
+  if (error instanceof MlduckError) {
+    return {
+      message: error.message,
+      kind: error.kind,
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      ...(error.location.file === undefined ? {} : { file: error.location.file }),
+    };
+  }
+  return { message: `tokenizer worker failed: ${errorMessage(error)}`, kind: 'internal' };
+}
+
+function fromWorkerError(error: WorkerError): MlduckError {
+  return new MlduckError(error.message, {
+    kind: error.kind,
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    ...(error.file === undefined ? {} : { file: error.file }),
+  });
+}
 
 /**
  * Starts a worker thread on a TypeScript entry. Workers do not inherit the tsx loader the CLI registers
@@ -105,6 +134,8 @@ class WorkerPoolEncoder implements DocumentEncoder {
   private readonly queue: WorkerRequest[] = [];
   private seq = 0;
   private failure: Error | null = null;
+  /** Set by close(): workers then exit because they were told to, not because they failed. */
+  private closing = false;
 
   constructor(
     readonly special: SpecialIds,
@@ -114,9 +145,13 @@ class WorkerPoolEncoder implements DocumentEncoder {
     this.parallelism = workers.length * 2;
     for (const w of workers) {
       w.on('message', (m: WorkerResponse) => this.onMessage(w, m));
-      w.on('error', (e) => this.fail(e));
+      w.on('error', (e) =>
+        this.fail(new MlduckError(`tokenizer worker failed: ${e.message}`, { kind: 'internal', cause: e })),
+      );
       w.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`tokenizer worker exited with code ${code}`));
+        if (!this.closing) {
+          this.fail(new MlduckError(`tokenizer worker exited with code ${code}`, { kind: 'internal' }));
+        }
       });
       this.idle.push(w);
     }
@@ -132,7 +167,7 @@ class WorkerPoolEncoder implements DocumentEncoder {
     if ('ready' in m) return;
     const p = this.pending.get(m.seq);
     this.pending.delete(m.seq);
-    if ('error' in m) p?.reject(new MlduckError(`tokenizer worker failed: ${m.error}`, { kind: 'internal' }));
+    if ('error' in m) p?.reject(fromWorkerError(m.error));
     else p?.resolve({ ids: m.ids, lengths: m.lengths });
     const next = this.queue.shift();
     if (next) worker.postMessage(next);
@@ -155,6 +190,7 @@ class WorkerPoolEncoder implements DocumentEncoder {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
@@ -244,8 +280,15 @@ export function loadTokenizer(resolved: ResolvedTokenizer, eosToken?: string): L
   const cached = loadedCache.get(key);
   if (cached && cached.resolved.tokenizerJsonPath === resolved.tokenizerJsonPath) return cached;
   const files = readTokenizerFiles(resolved);
-  const local = loadJsTokenizer(files);
-  const loaded = { resolved, local, special: specialIds(local, files, eosToken), eosToken };
+  let local: ReturnType<typeof loadJsTokenizer>;
+  let special: SpecialIds;
+  try {
+    local = loadJsTokenizer(files);
+    special = specialIds(local, files, eosToken);
+  } catch (error) {
+    throw malformedTokenizer(resolved.tokenizerJsonPath, error);
+  }
+  const loaded = { resolved, local, special, eosToken };
   loadedCache.set(key, loaded);
   return loaded;
 }
@@ -274,21 +317,30 @@ export async function createEncoder(
     workers.push(startTsWorker(new URL('./encode-worker.ts', import.meta.url), init));
   }
   // Wait until every worker has loaded its tokenizer, so a broken tokenizer fails fast and clearly.
-  await Promise.all(
-    workers.map(
-      (w) =>
-        new Promise<void>((resolve, reject) => {
-          const onMessage = (m: WorkerResponse) => {
-            if ('ready' in m) {
-              w.off('message', onMessage);
-              resolve();
-            } else if ('error' in m)
-              reject(new MlduckError(`tokenizer worker failed: ${m.error}`, { kind: 'internal' }));
-          };
-          w.on('message', onMessage);
-          w.once('error', reject);
-        }),
-    ),
-  );
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const onMessage = (m: WorkerResponse) => {
+              if ('ready' in m) {
+                w.off('message', onMessage);
+                resolve();
+              } else if ('error' in m) reject(fromWorkerError(m.error));
+            };
+            w.on('message', onMessage);
+            w.once('error', (e) =>
+              reject(new MlduckError(`tokenizer worker failed: ${e.message}`, { kind: 'internal' })),
+            );
+            w.once('exit', (code) =>
+              reject(new MlduckError(`tokenizer worker exited with code ${code}`, { kind: 'internal' })),
+            );
+          }),
+      ),
+    );
+  } catch (error) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw error;
+  }
   return new WorkerPoolEncoder(special, local, workers);
 }

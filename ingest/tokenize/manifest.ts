@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MlduckError } from '../../src/errors.ts';
+import { sha256File } from '../../src/warehouse.ts';
 import type { PackingStrategy } from './packer.ts';
 import type { ShardInfo } from './shard-writer.ts';
 
@@ -107,6 +108,15 @@ export function writeManifest(outputDir: string, manifest: Manifest): void {
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
   renameSync(tmp, path);
+}
+
+/** True when the split's shards exist with the sizes and the sha256 the manifest recorded (reads them all). */
+export async function shardsVerified(splitDir: string, entry: SplitEntry): Promise<boolean> {
+  if (!shardsIntact(splitDir, entry)) return false;
+  for (const s of entry.shard_files) {
+    if ((await sha256File(join(splitDir, s.file))) !== s.sha256) return false;
+  }
+  return true;
 }
 
 /** True when the split's shards exist with the sizes the manifest recorded. */

@@ -5,6 +5,7 @@ import { type Command, Option } from 'commander';
 import { MlduckError } from '../../src/errors.ts';
 import type { Output } from '../../src/output.ts';
 import type { MlduckPlugin } from '../../src/plugin.ts';
+import { Warehouse } from '../../src/warehouse.ts';
 import { defaultWorkers } from './encode.ts';
 import { PACKING_STRATEGIES, type PackingStrategy } from './packer.ts';
 import { registerTokenizedOutput } from './register.ts';
@@ -25,6 +26,7 @@ interface TokenizeFlags {
   maxSeqLength: string;
   shardSize: string;
   skipExisting?: boolean;
+  verify?: boolean;
   force?: boolean;
   workers?: string;
   packing: PackingStrategy;
@@ -114,6 +116,7 @@ export const tokenizePlugin: MlduckPlugin = {
         String(DEFAULTS.shardSizeGb),
       )
       .option('--skip-existing', 'skip splits whose manifest entry matches the input, tokenizer and options')
+      .option('--verify', 'with --skip-existing: also check every shard against its sha256 in the manifest')
       .option('--force', 're-process everything (ignores --skip-existing, rewrites split folders)')
       .option('--workers <n>', `tokenizer worker threads (default: cores = ${defaultWorkers()})`)
       .addOption(
@@ -140,6 +143,12 @@ export const tokenizePlugin: MlduckPlugin = {
       )
       .option('--no-register', 'do not register the output in the warehouse (tokenized_splits)')
       .action(async (flags: TokenizeFlags) => {
+        if (flags.register) {
+          // A warehouse another process holds is found now, not after minutes of tokenizing: open it and
+          // let go (holding it would lock out every reader for the whole run).
+          const probe = await Warehouse.open(ctx.dbPath);
+          probe.close();
+        }
         const progress = progressReporter(ctx.out);
         const options: TokenizeOptions = {
           input: flags.input,
@@ -149,6 +158,7 @@ export const tokenizePlugin: MlduckPlugin = {
           maxSeqLength: numberFlag('--max-seq-length', flags.maxSeqLength, true),
           shardSizeGb: numberFlag('--shard-size', flags.shardSize, false),
           skipExisting: flags.skipExisting ?? false,
+          verify: flags.verify ?? false,
           force: flags.force ?? false,
           packing: flags.packing,
           textField: flags.textField,

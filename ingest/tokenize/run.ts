@@ -1,7 +1,18 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { confinedPath, safeSegment } from '../../src/confine.ts';
-import { MlduckError } from '../../src/errors.ts';
+import { errorMessage, MlduckError } from '../../src/errors.ts';
 import { MLDUCK_VERSION } from '../../src/version.ts';
 import { recordedPath, sha256File } from '../../src/warehouse.ts';
 import {
@@ -21,6 +32,7 @@ import {
   type SplitEntry,
   type SplitOptions,
   shardsIntact,
+  shardsVerified,
   splitFingerprint,
   writeManifest,
 } from './manifest.ts';
@@ -37,6 +49,8 @@ export interface TokenizeOptions {
   /** Target shard size in GB (compressed bytes on disk, 1 GB = 1e9 bytes). */
   shardSizeGb?: number;
   skipExisting?: boolean;
+  /** With skipExisting: a split is up to date only when its shards' sha256 match the manifest (reads them). */
+  verify?: boolean;
   force?: boolean;
   workers?: number;
   packing?: PackingStrategy;
@@ -114,6 +128,61 @@ interface InputFile {
   split: string;
 }
 
+/** A link that cannot be followed (a loop, or a broken link to a .jsonl name) is bad input. */
+function linkError(path: string, display: string, error: unknown): MlduckError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new MlduckError(
+    code === 'ELOOP' ? 'symbolic link loop' : `cannot read it (${code ?? errorMessage(error)})`,
+    { file: display, hint: `fix or remove the link ${path}` },
+  );
+}
+
+/**
+ * The *.jsonl files under `absolute`, sorted by name at every level. Symbolic links are followed; a folder
+ * already visited (by its real path) is not walked twice, so a link back up the tree ends the walk instead
+ * of looping.
+ */
+function listJsonlFiles(absolute: string, display: string, recursive: boolean, cwd: string): string[] {
+  let top: ReturnType<typeof statSync>;
+  try {
+    top = statSync(absolute);
+  } catch (error) {
+    throw linkError(absolute, display, error);
+  }
+  if (top.isFile()) return [absolute];
+  const files: string[] = [];
+  const visited = new Set<string>();
+  const walk = (dir: string) => {
+    const real = realpathSync(dir);
+    if (visited.has(real)) return;
+    visited.add(real);
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        try {
+          const target = statSync(path);
+          isDirectory = target.isDirectory();
+          isFile = target.isFile();
+        } catch (error) {
+          // A dangling link to something that is not a corpus file is none of our business.
+          if ((error as NodeJS.ErrnoException).code === 'ELOOP' || entry.name.endsWith('.jsonl')) {
+            throw linkError(path, recordedPath(path, cwd), error);
+          }
+          continue;
+        }
+      }
+      if (isDirectory) {
+        if (recursive) walk(path);
+      } else if (isFile && entry.name.endsWith('.jsonl')) files.push(path);
+    }
+  };
+  walk(absolute);
+  return files;
+}
+
 /** The JSONL files of the input (a file, or a folder; sorted; nested folders with `recursive`). */
 export function discoverInputs(input: string, recursive: boolean, cwd: string): InputFile[] {
   const absolute = resolve(cwd, input);
@@ -124,21 +193,7 @@ export function discoverInputs(input: string, recursive: boolean, cwd: string): 
       hint: 'pass --input <folder or .jsonl file>',
     });
   }
-  const files: string[] = [];
-  if (statSync(absolute).isFile()) files.push(absolute);
-  else {
-    const walk = (dir: string) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-        a.name < b.name ? -1 : 1,
-      )) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) {
-          if (recursive) walk(path);
-        } else if (entry.name.endsWith('.jsonl')) files.push(path);
-      }
-    };
-    walk(absolute);
-  }
+  const files = listJsonlFiles(absolute, input, recursive, cwd);
   if (files.length === 0) {
     throw new MlduckError(`No JSONL files found in ${input}`, {
       kind: 'usage',
@@ -224,6 +279,65 @@ function clearSplitDir(dir: string, split: string): void {
   }
 }
 
+/** The run's staging folder in the output (DuckDB spill files); the pid tells whether its owner lives. */
+const STAGING_DIR = /^\.tokenize-tmp-(\d+)$/;
+const STAGING_OWNER_FILE = 'host';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the staging folders of killed runs: `.tokenize-tmp-<pid>` folders (not links) whose process is
+ * gone. A folder made on another machine (an output on a shared file system) is left alone: its pid means
+ * nothing here.
+ */
+export function removeStaleStagingDirs(outputDir: string): string[] {
+  if (!existsSync(outputDir)) return [];
+  const removed: string[] = [];
+  for (const name of readdirSync(outputDir)) {
+    const match = STAGING_DIR.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    const dir = join(outputDir, name);
+    if (pid === process.pid || !lstatSync(dir).isDirectory() || isAlive(pid)) continue;
+    const ownerFile = join(dir, STAGING_OWNER_FILE);
+    const owner = existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8').trim() : null;
+    if (owner !== null && owner !== hostname()) continue;
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** Makes the run's staging folder, signed with this machine's name for removeStaleStagingDirs. */
+function createStagingDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, STAGING_OWNER_FILE), `${hostname()}\n`);
+}
+
+/**
+ * Removes the staging folder when the process is interrupted (Ctrl-C, a scheduler's SIGTERM), then lets
+ * the signal do what it would have done. Returns the function that unregisters the handlers.
+ */
+function removeOnSignal(dir: string): () => void {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const handler = (signal: NodeJS.Signals) => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const s of signals) process.removeListener(s, handler);
+    process.kill(process.pid, signal);
+  };
+  for (const s of signals) process.once(s, handler);
+  return () => {
+    for (const s of signals) process.removeListener(s, handler);
+  };
+}
+
 const BATCH_CHARS = 128 * 1024;
 const BATCH_DOCS = 512;
 
@@ -258,11 +372,15 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   const resolved = resolveTokenizer(tokenizerArg, { cwd, ...(options.env ? { env: options.env } : {}) });
   const outputDir = resolve(cwd, options.output);
   mkdirSync(outputDir, { recursive: true });
+  for (const name of removeStaleStagingDirs(outputDir)) {
+    options.info?.(`removed ${name}, left behind by a run that was killed`);
+  }
   const existing = options.force ? null : readManifest(outputDir);
 
   let encoder: DocumentEncoder | null = null;
   let staging: StagingDb | null = null;
   const stagingDir = join(outputDir, `.tokenize-tmp-${process.pid}`);
+  const unregisterSignals = removeOnSignal(stagingDir);
   const results: SplitResult[] = [];
   const dropped: string[] = [];
   const bytesTotal = inputs.reduce((sum, f) => sum + statSync(f.absolute).size, 0);
@@ -367,7 +485,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
         options.skipExisting &&
         !options.force &&
         previous?.fingerprint === fingerprint &&
-        shardsIntact(splitDir, previous)
+        (options.verify ? await shardsVerified(splitDir, previous) : shardsIntact(splitDir, previous))
       ) {
         options.info?.(`skip ${file.split}: up to date (${previous.shards} shards)`);
         results.push({ split: file.split, status: 'skipped', entry: previous, stats: null });
@@ -385,7 +503,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       clearSplitDir(splitDir, file.split);
       mkdirSync(splitDir, { recursive: true });
       if (!staging) {
-        mkdirSync(stagingDir, { recursive: true });
+        createStagingDir(stagingDir);
         staging = await StagingDb.open(stagingDir);
       }
       const { entry, stats } = await tokenizeSplit({
@@ -426,9 +544,17 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       elapsedMs: performance.now() - started,
     };
   } finally {
-    await (encoder as DocumentEncoder | null)?.close();
-    (staging as StagingDb | null)?.close();
-    rmSync(stagingDir, { recursive: true, force: true });
+    // Every exit path removes the staging folder, even when closing the encoder or DuckDB fails.
+    try {
+      await (encoder as DocumentEncoder | null)?.close();
+    } finally {
+      try {
+        (staging as StagingDb | null)?.close();
+      } finally {
+        rmSync(stagingDir, { recursive: true, force: true });
+        unregisterSignals();
+      }
+    }
   }
 }
 
@@ -559,6 +685,8 @@ async function tokenizeSplit(job: SplitJob): Promise<{ entry: SplitEntry; stats:
     };
     return { entry, stats: splitStats };
   } catch (error) {
+    // Batches still in flight are abandoned: their rejections (workers shut down) are expected.
+    for (const batch of inflight) batch.result.catch(() => {});
     writer.abort();
     throw error;
   }

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Tokenizer as JsTokenizer } from '@huggingface/tokenizers';
-import { MlduckError } from '../../src/errors.ts';
+import { errorMessage, MlduckError } from '../../src/errors.ts';
 
 export const DEFAULT_TOKENIZER = 'meta-llama/Llama-3.2-1B';
 
@@ -144,6 +144,16 @@ export function readTokenizerFiles(resolved: ResolvedTokenizer): TokenizerFiles 
 /** EOS names tried, in order, when neither --eos-token nor tokenizer_config.json names one. */
 const EOS_FALLBACKS = ['<|end_of_text|>', '<|endoftext|>', '</s>', '<eos>', '<|im_end|>', '[SEP]'];
 
+/** A tokenizer.json that is JSON but not a tokenizer a library can build: bad input, naming the file. */
+export function malformedTokenizer(path: string, error: unknown): MlduckError {
+  if (error instanceof MlduckError) return error;
+  return new MlduckError(`not a usable tokenizer.json: ${errorMessage(error)}`, {
+    kind: 'input',
+    file: path,
+    hint: 'point --tokenizer at a Hugging Face tokenizer.json (with its model, vocab and merges)',
+  });
+}
+
 /** The pure-JS tokenizer (tokenizers.js); synchronous, one per thread. */
 export function loadJsTokenizer(files: TokenizerFiles): JsTokenizer {
   return new JsTokenizer(files.json, files.config);
@@ -210,7 +220,11 @@ export function loadNativeTokenizer(resolved: ResolvedTokenizer): NativeTokenize
       },
     );
   }
-  return native.Tokenizer.fromFile(resolved.tokenizerJsonPath);
+  try {
+    return native.Tokenizer.fromFile(resolved.tokenizerJsonPath);
+  } catch (error) {
+    throw malformedTokenizer(resolved.tokenizerJsonPath, error);
+  }
 }
 
 /**
