@@ -10,6 +10,22 @@ import type { ShardInfo } from './shard-writer.ts';
 export const FORMAT_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
 
+/** The manifest one rank of a multi-process run writes; `mlduck tokenize merge` joins them into manifest.json. */
+export function rankManifestFile(rank: number, worldSize: number): string {
+  return `manifest.rank-${rank}-of-${worldSize}.json`;
+}
+export const RANK_MANIFEST = /^manifest\.rank-(\d+)-of-(\d+)\.json$/;
+
+/** Which part of a multi-process run a rank manifest describes. */
+export interface RankInfo {
+  rank: number;
+  world_size: number;
+  /** The splits (input files) this rank was given. */
+  assigned: string[];
+  /** True once every assigned split is written: what merge checks. */
+  finished: boolean;
+}
+
 /** The options that decide the bytes of a split; a split is up to date only when all of them match. */
 export interface SplitOptions {
   readonly max_seq_length: number;
@@ -73,6 +89,8 @@ export interface Manifest {
   format_version: number;
   mlduck_version: string;
   created_at: string;
+  /** Only in the manifest of one rank of a multi-process run. */
+  rank?: RankInfo;
 }
 
 export function splitFingerprint(
@@ -85,8 +103,8 @@ export function splitFingerprint(
     .digest('hex');
 }
 
-export function readManifest(outputDir: string): Manifest | null {
-  const path = join(outputDir, MANIFEST_FILE);
+export function readManifest(outputDir: string, file: string = MANIFEST_FILE): Manifest | null {
+  const path = join(outputDir, file);
   if (!existsSync(path)) return null;
   try {
     const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
@@ -103,8 +121,8 @@ export function readManifest(outputDir: string): Manifest | null {
 }
 
 /** Writes the manifest atomically: a temp file, then a rename over the old one. */
-export function writeManifest(outputDir: string, manifest: Manifest): void {
-  const path = join(outputDir, MANIFEST_FILE);
+export function writeManifest(outputDir: string, manifest: Manifest, file: string = MANIFEST_FILE): void {
+  const path = join(outputDir, file);
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
   renameSync(tmp, path);

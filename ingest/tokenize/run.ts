@@ -16,6 +16,7 @@ import { errorMessage, MlduckError } from '../../src/errors.ts';
 import { MLDUCK_VERSION } from '../../src/version.ts';
 import { recordedPath, sha256File } from '../../src/warehouse.ts';
 import {
+  chooseBackend,
   createEncoder,
   type DocumentEncoder,
   defaultWorkers,
@@ -28,6 +29,7 @@ import {
   type InputFingerprint,
   MANIFEST_FILE,
   type Manifest,
+  rankManifestFile,
   readManifest,
   type SplitEntry,
   type SplitOptions,
@@ -55,10 +57,17 @@ export interface TokenizeOptions {
   workers?: number;
   packing?: PackingStrategy;
   textField?: string;
+  /** Default: native when the Rust package loads, else js (with a warning saying why). */
   backend?: TokenizerBackend;
   eosToken?: string;
   /** How the tokenizer is named in the manifest (default: --tokenizer as given). */
   tokenizerLabel?: string;
+  /**
+   * One process of a multi-process run: this rank tokenizes its share of the input files (whole files,
+   * balanced by bytes, the same assignment in every rank) and writes a per-rank manifest.
+   */
+  rank?: number;
+  worldSize?: number;
   /** Resolves relative paths (default: the process working directory). */
   cwd?: string;
   env?: NodeJS.ProcessEnv;
@@ -119,7 +128,6 @@ export const DEFAULTS = {
   shardSizeGb: 2,
   packing: 'concat' as PackingStrategy,
   textField: 'text',
-  backend: 'js' as TokenizerBackend,
 };
 
 interface InputFile {
@@ -220,6 +228,30 @@ export function discoverInputs(input: string, recursive: boolean, cwd: string): 
     return item;
   });
   return inputs;
+}
+
+/**
+ * The input files of one rank: whole files, largest first, each to the rank with the fewest bytes so far
+ * (ties to the lower rank). Every rank computes the same assignment from the same listing.
+ */
+export function inputsOfRank<T extends { absolute: string; split: string }>(
+  inputs: readonly T[],
+  rank: number,
+  worldSize: number,
+  sizeOf: (input: T) => number = (input) => statSync(input.absolute).size,
+): T[] {
+  const sized = inputs
+    .map((f) => ({ f, bytes: sizeOf(f) }))
+    .sort((a, b) => b.bytes - a.bytes || (a.f.split < b.f.split ? -1 : a.f.split > b.f.split ? 1 : 0));
+  const load = new Array<number>(worldSize).fill(0);
+  const mine: T[] = [];
+  for (const { f, bytes } of sized) {
+    let least = 0;
+    for (let r = 1; r < worldSize; r++) if (load[r]! < load[least]!) least = r;
+    load[least]! += bytes;
+    if (least === rank) mine.push(f);
+  }
+  return inputs.filter((f) => mine.includes(f));
 }
 
 function lengthBucket(n: number): number {
@@ -353,7 +385,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   const shardSizeGb = options.shardSizeGb ?? DEFAULTS.shardSizeGb;
   const packing = options.packing ?? DEFAULTS.packing;
   const textField = options.textField ?? DEFAULTS.textField;
-  const backend = options.backend ?? DEFAULTS.backend;
+  const backend = chooseBackend(options.backend, options.warn);
   const workers = options.workers ?? defaultWorkers();
   if (!Number.isInteger(maxSeqLength) || maxSeqLength < 2) {
     throw new MlduckError(`--max-seq-length must be an integer ≥ 2, got ${maxSeqLength}`, { kind: 'usage' });
@@ -366,7 +398,27 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   if (!Number.isInteger(workers) || workers < 1) {
     throw new MlduckError(`--workers must be an integer ≥ 1, got ${workers}`, { kind: 'usage' });
   }
-  const inputs = discoverInputs(options.input, options.recursive ?? false, cwd);
+  const ranked = options.worldSize !== undefined || options.rank !== undefined;
+  const worldSize = options.worldSize ?? 1;
+  const rank = options.rank ?? 0;
+  if (
+    ranked &&
+    !(
+      Number.isInteger(worldSize) &&
+      worldSize >= 1 &&
+      Number.isInteger(rank) &&
+      rank >= 0 &&
+      rank < worldSize
+    )
+  ) {
+    throw new MlduckError(
+      `--rank and --world-size go together: an integer world size ≥ 1 and a rank from 0 to world size - 1, got rank ${options.rank} of ${options.worldSize}`,
+      { kind: 'usage' },
+    );
+  }
+  const allInputs = discoverInputs(options.input, options.recursive ?? false, cwd);
+  const inputs = ranked ? inputsOfRank(allInputs, rank, worldSize) : allInputs;
+  const manifestFile = ranked ? rankManifestFile(rank, worldSize) : MANIFEST_FILE;
   const tokenizerArg = options.tokenizer ?? DEFAULT_TOKENIZER;
   const tokenizerSpec = options.tokenizerLabel ?? tokenizerArg;
   const resolved = resolveTokenizer(tokenizerArg, { cwd, ...(options.env ? { env: options.env } : {}) });
@@ -375,7 +427,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   for (const name of removeStaleStagingDirs(outputDir)) {
     options.info?.(`removed ${name}, left behind by a run that was killed`);
   }
-  const existing = options.force ? null : readManifest(outputDir);
+  const existing = options.force ? null : readManifest(outputDir, manifestFile);
 
   let encoder: DocumentEncoder | null = null;
   let staging: StagingDb | null = null;
@@ -397,7 +449,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   try {
     // Special ids are part of the split options, so they are known before deciding what to skip; the
     // encoder (worker threads) starts only when a split needs work.
-    const loaded = loadTokenizer(resolved, options.eosToken);
+    const loaded = await loadTokenizer(resolved, options.eosToken, backend);
     const special = loaded.special;
     const getEncoder = async () => {
       encoder ??= await createEncoder(loaded, { backend, workers });
@@ -431,7 +483,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       );
     }
 
-    const manifestFor = (): Manifest => ({
+    const manifestFor = (finished = false): Manifest => ({
       tokenizer: tokenizerSpec,
       max_seq_length: maxSeqLength,
       shard_size_gb: shardSizeGb,
@@ -468,6 +520,9 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       format_version: FORMAT_VERSION,
       mlduck_version: MLDUCK_VERSION,
       created_at: new Date().toISOString(),
+      ...(ranked
+        ? { rank: { rank, world_size: worldSize, assigned: inputs.map((f) => f.split).sort(), finished } }
+        : {}),
     });
 
     for (const file of inputs) {
@@ -498,7 +553,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       // next --skip-existing run will not mistake for complete.
       if (previous) {
         delete splits[file.split];
-        writeManifest(outputDir, manifestFor());
+        writeManifest(outputDir, manifestFor(), manifestFile);
       }
       clearSplitDir(splitDir, file.split);
       mkdirSync(splitDir, { recursive: true });
@@ -520,8 +575,10 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
         progress,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
+      // The parity gate (native backend) has had the whole split to finish; its verdict comes first.
+      await (encoder as DocumentEncoder | null)?.verified();
       splits[file.split] = entry;
-      writeManifest(outputDir, manifestFor());
+      writeManifest(outputDir, manifestFor(), manifestFile);
       if (entry.sequences === 0) {
         options.warn?.(
           `split ${file.split} has no documents (${file.display}): it has no shards and trainers will find no rows in it`,
@@ -534,10 +591,10 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
         `${file.split}: ${stats.documents} documents, ${stats.tokens} tokens → ${entry.sequences} rows in ${entry.shards} shard${entry.shards === 1 ? '' : 's'}`,
       );
     }
-    const manifest = manifestFor();
-    writeManifest(outputDir, manifest);
+    const manifest = manifestFor(true);
+    writeManifest(outputDir, manifest, manifestFile);
     return {
-      manifestPath: join(outputDir, MANIFEST_FILE),
+      manifestPath: join(outputDir, manifestFile),
       manifest,
       splits: results,
       dropped,
