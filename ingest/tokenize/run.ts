@@ -337,12 +337,17 @@ export function removeStaleStagingDirs(outputDir: string): string[] {
     if (!match) continue;
     const pid = Number(match[1]);
     const dir = join(outputDir, name);
-    if (pid === process.pid || !lstatSync(dir).isDirectory() || isAlive(pid)) continue;
-    const ownerFile = join(dir, STAGING_OWNER_FILE);
-    const owner = existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8').trim() : null;
-    if (owner !== null && owner !== hostname()) continue;
-    rmSync(dir, { recursive: true, force: true });
-    removed.push(name);
+    try {
+      if (pid === process.pid || !lstatSync(dir).isDirectory() || isAlive(pid)) continue;
+      const ownerFile = join(dir, STAGING_OWNER_FILE);
+      const owner = existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8').trim() : null;
+      if (owner !== null && owner !== hostname()) continue;
+      rmSync(dir, { recursive: true, force: true });
+      removed.push(name);
+    } catch (error) {
+      // Another rank sharing the output removed it first.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
   return removed;
 }
