@@ -125,6 +125,9 @@ export interface PreviousIngest {
   sha256: string;
 }
 
+/** Statements of a view file per transaction: 25 catalog versions of the widest view stay near 10 MB. */
+const VIEW_STATEMENTS_PER_TRANSACTION = 25;
+
 const LOCK_PATTERN = /Could not set lock on file "([^"]+)": Conflicting lock is held in (.*?) \(PID (\d+)\)/;
 
 /** Turns DuckDB's open errors into one actionable line. */
@@ -461,37 +464,55 @@ export class Warehouse {
     const applied: string[] = [];
     if (todo.length === 0 && removed.length === 0) return applied;
 
-    await this.transaction(async (conn) => {
-      for (const name of removed) {
-        await conn.run(`DROP VIEW IF EXISTS ${sqlIdent(name.slice(0, -'.sql'.length))}`);
-        await conn.run('DELETE FROM schema_views WHERE name = $1', [name]);
-      }
-      while (todo.length > 0) {
-        const failed: { file: string; text: string; error: string }[] = [];
-        for (const item of todo) {
-          try {
-            await conn.run(item.text);
-            await conn.run('DELETE FROM schema_views WHERE name = $1', [item.file]);
-            await conn.run('INSERT INTO schema_views VALUES ($1, $2, now())', [
-              item.file,
-              checksum(item.text),
-            ]);
-            applied.push(item.file);
-          } catch (error) {
-            failed.push({ ...item, error: errorMessage(error) });
-          }
+    // Not one transaction: every COMMENT ON a view makes a new catalog version of it that a transaction
+    // keeps until COMMIT, so the 1,939 column comments of pretrain_eval_wide cost ~750 MB in one transaction
+    // against a few MB in small ones. Crash safety comes from the order instead: a view's schema_views row
+    // is written only after all of its statements (view files are CREATE OR REPLACE), so a crash in between
+    // leaves a checksum that does not match and the next open re-applies that view.
+    const conn = this.conn;
+    for (const name of removed) {
+      await conn.run('DELETE FROM schema_views WHERE name = $1', [name]);
+      await conn.run(`DROP VIEW IF EXISTS ${sqlIdent(name.slice(0, -'.sql'.length))}`);
+    }
+    while (todo.length > 0) {
+      const failed: { file: string; text: string; error: string }[] = [];
+      for (const item of todo) {
+        try {
+          await this.runInSmallTransactions(item.text);
+        } catch (error) {
+          failed.push({ ...item, error: errorMessage(error) });
+          continue;
         }
-        if (failed.length === todo.length) {
-          const first = failed[0]!;
-          throw new MlduckError(`view ${first.file} failed: ${first.error}`, {
-            kind: 'internal',
-            file: join(this.viewsDir, first.file),
-          });
-        }
-        todo = failed;
+        await this.transaction(async (tx) => {
+          await tx.run('DELETE FROM schema_views WHERE name = $1', [item.file]);
+          await tx.run('INSERT INTO schema_views VALUES ($1, $2, now())', [item.file, checksum(item.text)]);
+        });
+        applied.push(item.file);
       }
-    });
+      if (failed.length === todo.length) {
+        const first = failed[0]!;
+        throw new MlduckError(`view ${first.file} failed: ${first.error}`, {
+          kind: 'internal',
+          file: join(this.viewsDir, first.file),
+        });
+      }
+      todo = failed;
+    }
     return applied;
+  }
+
+  /**
+   * Runs the statements of a view file in transactions of at most VIEW_STATEMENTS_PER_TRANSACTION
+   * statements: bounded memory (see syncViews) without one commit per COMMENT ON.
+   */
+  private async runInSmallTransactions(text: string): Promise<void> {
+    const statements = await this.conn.extractStatements(text);
+    for (let from = 0; from < statements.count; from += VIEW_STATEMENTS_PER_TRANSACTION) {
+      const to = Math.min(statements.count, from + VIEW_STATEMENTS_PER_TRANSACTION);
+      await this.transaction(async () => {
+        for (let i = from; i < to; i++) await (await statements.prepare(i)).run();
+      });
+    }
   }
 
   // ── ingest protocol ───────────────────────────────────────────────────────

@@ -3,16 +3,20 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { MlduckError } from '../../src/errors.ts';
+import { type ErrorKind, errorMessage, MlduckError } from '../../src/errors.ts';
 import {
+  jsTokenLookup,
   loadJsTokenizer,
   loadNativeTokenizer,
-  type NativeTokenizer,
+  malformedTokenizer,
+  nativeTokenLookup,
+  nativeUnavailableReason,
   type ResolvedTokenizer,
   readTokenizerFiles,
   type SpecialIds,
   specialIds,
   type TokenizerBackend,
+  type TokenizerFiles,
 } from './tokenizer.ts';
 
 /** The token ids of a batch of documents, flat: document i is ids[offset_i … offset_i + lengths[i]). */
@@ -28,6 +32,8 @@ export interface DocumentEncoder {
   /** How many batches may usefully be in flight at once (backpressure for the reader). */
   readonly parallelism: number;
   encode(texts: string[]): Promise<EncodedBatch>;
+  /** Resolves once every check of the ids encoded so far has passed (the native parity gate). */
+  verified(): Promise<void>;
   /** Decodes ids back to text (tests, validation); special tokens are kept. */
   decode(ids: ArrayLike<number>): string;
   close(): Promise<void>;
@@ -53,7 +59,7 @@ export function flatten(docs: ArrayLike<number>[], eosId: number, templateAddsEo
 
 export interface EncoderOptions {
   backend: TokenizerBackend;
-  /** Worker threads for the JS backend (≤ 1: encode on the main thread). */
+  /** Worker threads (JS backend: ≤ 1 encodes on the main thread; native: at least one). */
   workers: number;
   eosToken?: string;
 }
@@ -64,16 +70,46 @@ export function defaultWorkers(): number {
 
 /** What a worker thread needs to build its own tokenizer. */
 export interface WorkerInit {
+  backend: TokenizerBackend;
   tokenizerJsonPath: string;
   configPath: string | null;
-  eosToken?: string;
+  /** Worked out once on the main thread; a worker only encodes. */
+  special: SpecialIds;
 }
 
 export type WorkerRequest = { seq: number; texts: string[] };
+/** An error thrown in a worker, as plain data: the main thread rebuilds the same MlduckError from it. */
+export interface WorkerError {
+  message: string;
+  kind: ErrorKind;
+  hint?: string;
+  file?: string;
+}
 export type WorkerResponse =
   | { seq: number; ids: Int32Array; lengths: Int32Array }
-  | { seq: number; error: string }
+  | { seq: number; error: WorkerError }
   | { ready: true };
+
+/** What a worker posts for an error: an MlduckError keeps its kind, anything else is internal. */
+export function toWorkerError(error: unknown): WorkerError {
+  if (error instanceof MlduckError) {
+    return {
+      message: error.message,
+      kind: error.kind,
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      ...(error.location.file === undefined ? {} : { file: error.location.file }),
+    };
+  }
+  return { message: `tokenizer worker failed: ${errorMessage(error)}`, kind: 'internal' };
+}
+
+function fromWorkerError(error: WorkerError): MlduckError {
+  return new MlduckError(error.message, {
+    kind: error.kind,
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    ...(error.file === undefined ? {} : { file: error.file }),
+  });
+}
 
 /**
  * Starts a worker thread on a TypeScript entry. Workers do not inherit the tsx loader the CLI registers
@@ -95,7 +131,6 @@ function startTsWorker(entry: URL, workerData: unknown): Worker {
 }
 
 class WorkerPoolEncoder implements DocumentEncoder {
-  readonly backend = 'js' as const;
   readonly parallelism: number;
   private readonly pending = new Map<
     number,
@@ -105,20 +140,32 @@ class WorkerPoolEncoder implements DocumentEncoder {
   private readonly queue: WorkerRequest[] = [];
   private seq = 0;
   private failure: Error | null = null;
+  /** Set by close(): workers then exit because they were told to, not because they failed. */
+  private closing = false;
 
+  /**
+   * `slots`: batches one worker takes at once. A JS worker encodes synchronously (1); a native worker
+   * awaits Rust's encodeBatch, so with 2 it flattens one batch's ids while Rust encodes the next.
+   */
   constructor(
+    readonly backend: TokenizerBackend,
     readonly special: SpecialIds,
-    private readonly local: ReturnType<typeof loadJsTokenizer>,
+    private readonly decoder: () => ReturnType<typeof loadJsTokenizer>,
     private readonly workers: Worker[],
+    slots = 1,
   ) {
-    this.parallelism = workers.length * 2;
+    this.parallelism = workers.length * 2 + slots - 1;
     for (const w of workers) {
       w.on('message', (m: WorkerResponse) => this.onMessage(w, m));
-      w.on('error', (e) => this.fail(e));
+      w.on('error', (e) =>
+        this.fail(new MlduckError(`tokenizer worker failed: ${e.message}`, { kind: 'internal', cause: e })),
+      );
       w.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`tokenizer worker exited with code ${code}`));
+        if (!this.closing) {
+          this.fail(new MlduckError(`tokenizer worker exited with code ${code}`, { kind: 'internal' }));
+        }
       });
-      this.idle.push(w);
+      for (let i = 0; i < slots; i++) this.idle.push(w);
     }
   }
 
@@ -132,7 +179,7 @@ class WorkerPoolEncoder implements DocumentEncoder {
     if ('ready' in m) return;
     const p = this.pending.get(m.seq);
     this.pending.delete(m.seq);
-    if ('error' in m) p?.reject(new MlduckError(`tokenizer worker failed: ${m.error}`, { kind: 'internal' }));
+    if ('error' in m) p?.reject(fromWorkerError(m.error));
     else p?.resolve({ ids: m.ids, lengths: m.lengths });
     const next = this.queue.shift();
     if (next) worker.postMessage(next);
@@ -150,11 +197,14 @@ class WorkerPoolEncoder implements DocumentEncoder {
     });
   }
 
+  async verified(): Promise<void> {}
+
   decode(ids: ArrayLike<number>): string {
-    return this.local.decode(Array.from(ids), { clean_up_tokenization_spaces: false });
+    return this.decoder().decode(Array.from(ids), { clean_up_tokenization_spaces: false });
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
@@ -175,6 +225,8 @@ class InlineJsEncoder implements DocumentEncoder {
     );
   }
 
+  async verified(): Promise<void> {}
+
   decode(ids: ArrayLike<number>): string {
     return this.tokenizer.decode(Array.from(ids), { clean_up_tokenization_spaces: false });
   }
@@ -185,69 +237,200 @@ class InlineJsEncoder implements DocumentEncoder {
 /** How many documents of each run the native backend checks against tokenizers.js. */
 export const NATIVE_PARITY_DOCUMENTS = 64;
 
-class NativeEncoder implements DocumentEncoder {
+/**
+ * The native (Rust) encoder on worker threads, with the parity gate beside it: the first documents of a
+ * run are also encoded by tokenizers.js on a worker of its own, compared when both are done, and any
+ * difference stops the run (`verified()`), so the two backends can never silently write different ids for
+ * one tokenizer.json. Nothing of it waits on the main thread; the JS worker ends once the check is done.
+ */
+class ParityCheckedEncoder implements DocumentEncoder {
   readonly backend = 'native' as const;
-  /** encodeBatch is already parallel inside (rayon); two batches in flight keep it busy while JS reads. */
-  readonly parallelism = 2;
+  private submitted = 0;
+  private readonly checks: Promise<void>[] = [];
+
   constructor(
-    readonly special: SpecialIds,
-    private readonly native: NativeTokenizer,
-    private readonly local: ReturnType<typeof loadJsTokenizer>,
+    private readonly native: WorkerPoolEncoder,
+    private readonly startChecker: () => Promise<WorkerPoolEncoder>,
   ) {}
 
-  private checked = 0;
-
-  async encode(texts: string[]): Promise<EncodedBatch> {
-    const encodings = await this.native.encodeBatch(texts);
-    const ids = encodings.map((e) => e.getIds());
-    this.checkParity(texts, ids);
-    return flatten(ids, this.special.eosId, this.special.templateAddsEos);
+  get special(): SpecialIds {
+    return this.native.special;
   }
 
-  /**
-   * Parity gate: the first documents of a run are also encoded with tokenizers.js, and any difference
-   * stops the run, so the two backends can never silently write different ids for one tokenizer.json.
-   */
-  private checkParity(texts: string[], ids: number[][]): void {
-    for (let i = 0; i < texts.length && this.checked < NATIVE_PARITY_DOCUMENTS; i++, this.checked++) {
-      const expected = this.local.encode(texts[i]!).ids;
-      const got = ids[i]!;
-      if (expected.length !== got.length || expected.some((id: number, j: number) => id !== got[j])) {
-        throw new MlduckError(
-          `the native and JS tokenizers disagree on document ${this.checked + 1} of the run (first ${Math.min(expected.length, got.length, 8)} ids: ${got.slice(0, 8).join(',')} vs ${expected.slice(0, 8).join(',')})`,
-          { kind: 'internal', hint: 'use --backend js, and report the tokenizer.json' },
-        );
-      }
+  get parallelism(): number {
+    return this.native.parallelism;
+  }
+
+  private checker: Promise<WorkerPoolEncoder> | null = null;
+
+  encode(texts: string[]): Promise<EncodedBatch> {
+    const result = this.native.encode(texts);
+    const wanted = Math.min(texts.length, NATIVE_PARITY_DOCUMENTS - this.submitted);
+    if (wanted > 0) {
+      const first = this.submitted;
+      this.submitted += wanted;
+      this.checker ??= this.startChecker();
+      const checker = this.checker;
+      const check = (async () => {
+        const [got, expected] = await Promise.all([
+          result,
+          checker.then((c) => c.encode(texts.slice(0, wanted))),
+        ]);
+        compareBatches(got, expected, wanted, first);
+      })();
+      check.catch(() => {}); // observed by verified()
+      this.checks.push(check);
+    }
+    return result;
+  }
+
+  async verified(): Promise<void> {
+    await Promise.all(this.checks);
+    if (this.checker && this.submitted >= NATIVE_PARITY_DOCUMENTS) {
+      // Every document the gate wants is checked: the JS worker (and its memory) can go.
+      const checker = this.checker;
+      this.checker = null;
+      await (await checker).close();
     }
   }
 
   decode(ids: ArrayLike<number>): string {
-    return this.local.decode(Array.from(ids), { clean_up_tokenization_spaces: false });
+    return this.native.decode(ids);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    const checker = this.checker;
+    this.checker = null;
+    await Promise.all([this.native.close(), checker?.then((c) => c.close()).catch(() => {})]);
+  }
 }
 
-/** A tokenizer loaded on the main thread: its special ids, and decoding. Cheap next to encoding a corpus. */
+/** Throws when the first `count` documents of two encodings of one batch differ. */
+export function compareBatches(
+  got: EncodedBatch,
+  expected: EncodedBatch,
+  count: number,
+  firstDocument: number,
+): void {
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const n = got.lengths[i]!;
+    const m = expected.lengths[i]!;
+    const a = got.ids.subarray(at, at + n);
+    const b = expected.ids.subarray(at, at + m);
+    if (n !== m || a.some((id, j) => id !== b[j])) {
+      throw new MlduckError(
+        `the native and JS tokenizers disagree on document ${firstDocument + i + 1} of the run (first ids: ${Array.from(a.subarray(0, 8)).join(',')} vs ${Array.from(b.subarray(0, 8)).join(',')})`,
+        { kind: 'internal', hint: 'use --backend js, and report the tokenizer.json' },
+      );
+    }
+    at += n;
+  }
+}
+
+/** A tokenizer.json read and checked on the main thread: its special ids (and the files, for decoding). */
 export interface LoadedTokenizer {
   readonly resolved: ResolvedTokenizer;
-  readonly local: ReturnType<typeof loadJsTokenizer>;
+  readonly files: TokenizerFiles;
   readonly special: SpecialIds;
   readonly eosToken: string | undefined;
+  /** Which library worked out the special ids (and so is already loaded on this thread). */
+  readonly via: TokenizerBackend;
+  /** tokenizers.js on this thread, built on first use (decoding, the inline JS encoder). */
+  readonly js: () => ReturnType<typeof loadJsTokenizer>;
 }
 
 /** Parsed tokenizers by content: building one from a 128k-vocabulary JSON takes most of a second. */
 const loadedCache = new Map<string, LoadedTokenizer>();
 
-export function loadTokenizer(resolved: ResolvedTokenizer, eosToken?: string): LoadedTokenizer {
-  const key = JSON.stringify([resolved.sha256, resolved.configPath, eosToken ?? null]);
+/**
+ * Reads the tokenizer with the library that will encode: tokenizers.js is not built on the main thread
+ * for the native backend (it costs half a second and ~180 MB there) unless something decodes.
+ */
+export async function loadTokenizer(
+  resolved: ResolvedTokenizer,
+  eosToken?: string,
+  backend: TokenizerBackend = 'js',
+): Promise<LoadedTokenizer> {
+  const key = JSON.stringify([resolved.sha256, resolved.configPath, eosToken ?? null, backend]);
   const cached = loadedCache.get(key);
   if (cached && cached.resolved.tokenizerJsonPath === resolved.tokenizerJsonPath) return cached;
   const files = readTokenizerFiles(resolved);
-  const local = loadJsTokenizer(files);
-  const loaded = { resolved, local, special: specialIds(local, files, eosToken), eosToken };
+  let js: ReturnType<typeof loadJsTokenizer> | null = null;
+  const buildJs = () => {
+    try {
+      js ??= loadJsTokenizer(files);
+    } catch (error) {
+      throw malformedTokenizer(resolved.tokenizerJsonPath, error);
+    }
+    return js;
+  };
+  let special: SpecialIds;
+  try {
+    const lookup =
+      backend === 'native'
+        ? await nativeTokenLookup(loadNativeTokenizer(resolved))
+        : jsTokenLookup(buildJs());
+    special = specialIds(lookup, files, eosToken);
+  } catch (error) {
+    throw malformedTokenizer(resolved.tokenizerJsonPath, error);
+  }
+  const loaded: LoadedTokenizer = { resolved, files, special, eosToken, via: backend, js: buildJs };
   loadedCache.set(key, loaded);
   return loaded;
+}
+
+/**
+ * The backend a run uses: the one asked for, or by default native whenever the Rust package loads, else
+ * js with one warning saying why.
+ */
+export function chooseBackend(
+  asked: TokenizerBackend | undefined,
+  warn?: (message: string) => void,
+): TokenizerBackend {
+  if (asked) return asked;
+  const reason = nativeUnavailableReason();
+  if (reason === null) return 'native';
+  warn?.(`tokenizing with the JS backend (slower): ${reason}`);
+  return 'js';
+}
+
+async function startWorkers(init: WorkerInit, count: number): Promise<Worker[]> {
+  const workers: Worker[] = [];
+  for (let i = 0; i < count; i++) {
+    workers.push(
+      init.backend === 'native'
+        ? new Worker(new URL('./native-encode-worker.js', import.meta.url), { workerData: init })
+        : startTsWorker(new URL('./encode-worker.ts', import.meta.url), init),
+    );
+  }
+  // Wait until every worker has loaded its tokenizer, so a broken tokenizer fails fast and clearly.
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const onMessage = (m: WorkerResponse) => {
+              if ('ready' in m) {
+                w.off('message', onMessage);
+                resolve();
+              } else if ('error' in m) reject(fromWorkerError(m.error));
+            };
+            w.on('message', onMessage);
+            w.once('error', (e) =>
+              reject(new MlduckError(`tokenizer worker failed: ${e.message}`, { kind: 'internal' })),
+            );
+            w.once('exit', (code) =>
+              reject(new MlduckError(`tokenizer worker exited with code ${code}`, { kind: 'internal' })),
+            );
+          }),
+      ),
+    );
+  } catch (error) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw error;
+  }
+  return workers;
 }
 
 /** Builds the encoder the options ask for; worker threads each load their own tokenizer. */
@@ -255,40 +438,28 @@ export async function createEncoder(
   source: ResolvedTokenizer | LoadedTokenizer,
   options: EncoderOptions,
 ): Promise<DocumentEncoder> {
-  const loaded = 'local' in source ? source : loadTokenizer(source, options.eosToken);
-  const { resolved, local, special } = loaded;
+  const loaded =
+    'special' in source ? source : await loadTokenizer(source, options.eosToken, options.backend);
+  const { resolved, special } = loaded;
+  const init = (backend: TokenizerBackend): WorkerInit => ({
+    backend,
+    tokenizerJsonPath: resolved.tokenizerJsonPath,
+    configPath: resolved.configPath,
+    special,
+  });
   if (options.backend === 'native') {
     if (options.workers > 0 && process.env['RAYON_NUM_THREADS'] === undefined) {
       process.env['RAYON_NUM_THREADS'] = String(options.workers);
     }
-    return new NativeEncoder(special, loadNativeTokenizer(resolved), local);
+    // Workers take the per-document id extraction (getIds, flattening) off the main thread; Rust's own
+    // threads encode inside each batch, so one worker per 4 cores keeps up.
+    const workers = await startWorkers(init('native'), Math.max(1, Math.ceil(options.workers / 4)));
+    const native = new WorkerPoolEncoder('native', special, loaded.js, workers, 2);
+    return new ParityCheckedEncoder(
+      native,
+      async () => new WorkerPoolEncoder('js', special, loaded.js, await startWorkers(init('js'), 1)),
+    );
   }
-  if (options.workers <= 1) return new InlineJsEncoder(special, local);
-  const init: WorkerInit = {
-    tokenizerJsonPath: resolved.tokenizerJsonPath,
-    configPath: resolved.configPath,
-    ...(loaded.eosToken === undefined ? {} : { eosToken: loaded.eosToken }),
-  };
-  const workers: Worker[] = [];
-  for (let i = 0; i < options.workers; i++) {
-    workers.push(startTsWorker(new URL('./encode-worker.ts', import.meta.url), init));
-  }
-  // Wait until every worker has loaded its tokenizer, so a broken tokenizer fails fast and clearly.
-  await Promise.all(
-    workers.map(
-      (w) =>
-        new Promise<void>((resolve, reject) => {
-          const onMessage = (m: WorkerResponse) => {
-            if ('ready' in m) {
-              w.off('message', onMessage);
-              resolve();
-            } else if ('error' in m)
-              reject(new MlduckError(`tokenizer worker failed: ${m.error}`, { kind: 'internal' }));
-          };
-          w.on('message', onMessage);
-          w.once('error', reject);
-        }),
-    ),
-  );
-  return new WorkerPoolEncoder(special, local, workers);
+  if (options.workers <= 1) return new InlineJsEncoder(special, loaded.js());
+  return new WorkerPoolEncoder('js', special, loaded.js, await startWorkers(init('js'), options.workers));
 }

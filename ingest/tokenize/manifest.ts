@@ -2,12 +2,29 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MlduckError } from '../../src/errors.ts';
+import { sha256File } from '../../src/warehouse.ts';
 import type { PackingStrategy } from './packer.ts';
 import type { ShardInfo } from './shard-writer.ts';
 
 /** Bumped when the shard layout or the packing semantics change: old entries then never match. */
 export const FORMAT_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
+
+/** The manifest one rank of a multi-process run writes; `mlduck tokenize merge` joins them into manifest.json. */
+export function rankManifestFile(rank: number, worldSize: number): string {
+  return `manifest.rank-${rank}-of-${worldSize}.json`;
+}
+export const RANK_MANIFEST = /^manifest\.rank-(\d+)-of-(\d+)\.json$/;
+
+/** Which part of a multi-process run a rank manifest describes. */
+export interface RankInfo {
+  rank: number;
+  world_size: number;
+  /** The splits (input files) this rank was given. */
+  assigned: string[];
+  /** True once every assigned split is written: what merge checks. */
+  finished: boolean;
+}
 
 /** The options that decide the bytes of a split; a split is up to date only when all of them match. */
 export interface SplitOptions {
@@ -72,6 +89,8 @@ export interface Manifest {
   format_version: number;
   mlduck_version: string;
   created_at: string;
+  /** Only in the manifest of one rank of a multi-process run. */
+  rank?: RankInfo;
 }
 
 export function splitFingerprint(
@@ -84,8 +103,8 @@ export function splitFingerprint(
     .digest('hex');
 }
 
-export function readManifest(outputDir: string): Manifest | null {
-  const path = join(outputDir, MANIFEST_FILE);
+export function readManifest(outputDir: string, file: string = MANIFEST_FILE): Manifest | null {
+  const path = join(outputDir, file);
   if (!existsSync(path)) return null;
   try {
     const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
@@ -102,11 +121,20 @@ export function readManifest(outputDir: string): Manifest | null {
 }
 
 /** Writes the manifest atomically: a temp file, then a rename over the old one. */
-export function writeManifest(outputDir: string, manifest: Manifest): void {
-  const path = join(outputDir, MANIFEST_FILE);
+export function writeManifest(outputDir: string, manifest: Manifest, file: string = MANIFEST_FILE): void {
+  const path = join(outputDir, file);
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
   renameSync(tmp, path);
+}
+
+/** True when the split's shards exist with the sizes and the sha256 the manifest recorded (reads them all). */
+export async function shardsVerified(splitDir: string, entry: SplitEntry): Promise<boolean> {
+  if (!shardsIntact(splitDir, entry)) return false;
+  for (const s of entry.shard_files) {
+    if ((await sha256File(join(splitDir, s.file))) !== s.sha256) return false;
+  }
+  return true;
 }
 
 /** True when the split's shards exist with the sizes the manifest recorded. */

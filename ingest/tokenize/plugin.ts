@@ -5,7 +5,9 @@ import { type Command, Option } from 'commander';
 import { MlduckError } from '../../src/errors.ts';
 import type { Output } from '../../src/output.ts';
 import type { MlduckPlugin } from '../../src/plugin.ts';
+import { Warehouse } from '../../src/warehouse.ts';
 import { defaultWorkers } from './encode.ts';
+import { mergeRankManifests } from './merge.ts';
 import { PACKING_STRATEGIES, type PackingStrategy } from './packer.ts';
 import { registerTokenizedOutput } from './register.ts';
 import {
@@ -18,19 +20,22 @@ import {
 import { bundledLlama32TokenizerDir, DEFAULT_TOKENIZER, type TokenizerBackend } from './tokenizer.ts';
 
 interface TokenizeFlags {
-  input: string;
-  output: string;
+  input?: string;
+  output?: string;
   recursive?: boolean;
   tokenizer: string;
   maxSeqLength: string;
   shardSize: string;
   skipExisting?: boolean;
+  verify?: boolean;
   force?: boolean;
   workers?: string;
   packing: PackingStrategy;
   textField: string;
-  backend: TokenizerBackend;
+  backend?: TokenizerBackend;
   eosToken?: string;
+  rank?: string;
+  worldSize?: string;
   register: boolean;
 }
 
@@ -96,11 +101,11 @@ export const tokenizePlugin: MlduckPlugin = {
   name: 'tokenize',
 
   registerCommands(program: Command, ctx) {
-    program
+    const tokenize = program
       .command('tokenize')
       .description('tokenize JSONL corpora into packed Parquet shards with a manifest.json (offline)')
-      .requiredOption('--input <path>', 'input folder with JSONL files (or one .jsonl file)')
-      .requiredOption('--output <path>', 'output folder for the split folders and manifest.json')
+      .option('--input <path>', 'input folder with JSONL files (or one .jsonl file) (required)')
+      .option('--output <path>', 'output folder for the split folders and manifest.json (required)')
       .option('--recursive', 'search subdirectories for JSONL')
       .option(
         '--tokenizer <id|path>',
@@ -114,6 +119,7 @@ export const tokenizePlugin: MlduckPlugin = {
         String(DEFAULTS.shardSizeGb),
       )
       .option('--skip-existing', 'skip splits whose manifest entry matches the input, tokenizer and options')
+      .option('--verify', 'with --skip-existing: also check every shard against its sha256 in the manifest')
       .option('--force', 're-process everything (ignores --skip-existing, rewrites split folders)')
       .option('--workers <n>', `tokenizer worker threads (default: cores = ${defaultWorkers()})`)
       .addOption(
@@ -129,30 +135,51 @@ export const tokenizePlugin: MlduckPlugin = {
       .addOption(
         new Option(
           '--backend <name>',
-          'js (tokenizers.js) or native (the optional Rust `tokenizers` package)',
-        )
-          .choices(['js', 'native'])
-          .default(DEFAULTS.backend),
+          'native (the optional Rust `tokenizers` package; the default when it loads) or js (tokenizers.js)',
+        ).choices(['js', 'native']),
       )
       .option(
         '--eos-token <token>',
         'token appended after every document (default: eos_token of tokenizer_config.json)',
       )
+      .option('--rank <r>', 'this process is rank r (0-based) of a multi-process run (with --world-size)')
+      .option(
+        '--world-size <n>',
+        'processes sharing the input: each takes whole files, balanced by bytes; then `tokenize merge`',
+      )
       .option('--no-register', 'do not register the output in the warehouse (tokenized_splits)')
       .action(async (flags: TokenizeFlags) => {
+        // Not commander's requiredOption: that would also demand them of `tokenize merge`.
+        const required = (flag: string, value: string | undefined): string => {
+          if (value === undefined) {
+            throw new MlduckError(`required option '${flag}' not specified`, { kind: 'usage' });
+          }
+          return value;
+        };
+        const input = required('--input <path>', flags.input);
+        const outputDir = required('--output <path>', flags.output);
+        const ranked = flags.rank !== undefined || flags.worldSize !== undefined;
+        // A rank writes its own manifest; `tokenize merge` registers the whole output once.
+        const register = flags.register && !ranked;
+        if (register) {
+          // A warehouse another process holds is found now, not after minutes of tokenizing: open it and
+          // let go (holding it would lock out every reader for the whole run).
+          const probe = await Warehouse.open(ctx.dbPath);
+          probe.close();
+        }
         const progress = progressReporter(ctx.out);
         const options: TokenizeOptions = {
-          input: flags.input,
-          output: flags.output,
+          input,
+          output: outputDir,
           recursive: flags.recursive ?? false,
           tokenizer: flags.tokenizer,
           maxSeqLength: numberFlag('--max-seq-length', flags.maxSeqLength, true),
           shardSizeGb: numberFlag('--shard-size', flags.shardSize, false),
           skipExisting: flags.skipExisting ?? false,
+          verify: flags.verify ?? false,
           force: flags.force ?? false,
           packing: flags.packing,
           textField: flags.textField,
-          backend: flags.backend,
           onProgress: progress.update,
           info: (m) => {
             if (!ctx.out.interactive) ctx.out.info(m);
@@ -161,6 +188,11 @@ export const tokenizePlugin: MlduckPlugin = {
         };
         if (flags.workers !== undefined) options.workers = numberFlag('--workers', flags.workers, true);
         if (flags.eosToken !== undefined) options.eosToken = flags.eosToken;
+        if (flags.backend !== undefined) options.backend = flags.backend;
+        if (flags.rank !== undefined) options.rank = numberFlag('--rank', flags.rank, true);
+        if (flags.worldSize !== undefined) {
+          options.worldSize = numberFlag('--world-size', flags.worldSize, true);
+        }
         let result: TokenizeResult;
         try {
           result = await tokenizeCorpus(options);
@@ -168,11 +200,36 @@ export const tokenizePlugin: MlduckPlugin = {
           progress.stop();
         }
         ctx.out.data(summary(result));
-        if (flags.register) {
+        if (register) {
           const wh = await ctx.openWarehouse();
-          const report = await registerTokenizedOutput(wh, resolve(flags.output), result.manifest, {
+          const report = await registerTokenizedOutput(wh, resolve(outputDir), result.manifest, {
             force: flags.force ?? false,
           });
+          ctx.out.info(
+            `registered in ${wh.path}: tokenized_splits ${report.rows['tokenized_splits'] ?? 0} rows (${report.status})`,
+          );
+        }
+      });
+
+    tokenize
+      .command('merge')
+      .description(
+        'check that every rank of a --rank/--world-size run finished, write the one manifest.json and register it',
+      )
+      .argument('<output>', 'the --output folder the ranks wrote')
+      .option('--no-register', 'do not register the output in the warehouse (tokenized_splits)')
+      .action(async (output: string, flags: { register: boolean }) => {
+        // `tokenize merge OUT --no-register` may hand the flag to `tokenize`, which has it too.
+        const register = flags.register && tokenize.opts<{ register: boolean }>().register;
+        if (register) (await Warehouse.open(ctx.dbPath)).close();
+        const merged = mergeRankManifests(output);
+        const splits = Object.values(merged.manifest.splits);
+        ctx.out.data(
+          `merged ${merged.worldSize} ranks: ${splits.length} splits, ${splits.reduce((a, s) => a + s.tokens, 0)} tokens → ${merged.manifestPath}`,
+        );
+        if (register) {
+          const wh = await ctx.openWarehouse();
+          const report = await registerTokenizedOutput(wh, resolve(output), merged.manifest);
           ctx.out.info(
             `registered in ${wh.path}: tokenized_splits ${report.rows['tokenized_splits'] ?? 0} rows (${report.status})`,
           );

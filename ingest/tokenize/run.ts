@@ -1,10 +1,22 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { confinedPath, safeSegment } from '../../src/confine.ts';
-import { MlduckError } from '../../src/errors.ts';
+import { errorMessage, MlduckError } from '../../src/errors.ts';
 import { MLDUCK_VERSION } from '../../src/version.ts';
 import { recordedPath, sha256File } from '../../src/warehouse.ts';
 import {
+  chooseBackend,
   createEncoder,
   type DocumentEncoder,
   defaultWorkers,
@@ -17,10 +29,12 @@ import {
   type InputFingerprint,
   MANIFEST_FILE,
   type Manifest,
+  rankManifestFile,
   readManifest,
   type SplitEntry,
   type SplitOptions,
   shardsIntact,
+  shardsVerified,
   splitFingerprint,
   writeManifest,
 } from './manifest.ts';
@@ -37,14 +51,23 @@ export interface TokenizeOptions {
   /** Target shard size in GB (compressed bytes on disk, 1 GB = 1e9 bytes). */
   shardSizeGb?: number;
   skipExisting?: boolean;
+  /** With skipExisting: a split is up to date only when its shards' sha256 match the manifest (reads them). */
+  verify?: boolean;
   force?: boolean;
   workers?: number;
   packing?: PackingStrategy;
   textField?: string;
+  /** Default: native when the Rust package loads, else js (with a warning saying why). */
   backend?: TokenizerBackend;
   eosToken?: string;
   /** How the tokenizer is named in the manifest (default: --tokenizer as given). */
   tokenizerLabel?: string;
+  /**
+   * One process of a multi-process run: this rank tokenizes its share of the input files (whole files,
+   * balanced by bytes, the same assignment in every rank) and writes a per-rank manifest.
+   */
+  rank?: number;
+  worldSize?: number;
   /** Resolves relative paths (default: the process working directory). */
   cwd?: string;
   env?: NodeJS.ProcessEnv;
@@ -105,13 +128,67 @@ export const DEFAULTS = {
   shardSizeGb: 2,
   packing: 'concat' as PackingStrategy,
   textField: 'text',
-  backend: 'js' as TokenizerBackend,
 };
 
 interface InputFile {
   absolute: string;
   display: string;
   split: string;
+}
+
+/** A link that cannot be followed (a loop, or a broken link to a .jsonl name) is bad input. */
+function linkError(path: string, display: string, error: unknown): MlduckError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new MlduckError(
+    code === 'ELOOP' ? 'symbolic link loop' : `cannot read it (${code ?? errorMessage(error)})`,
+    { file: display, hint: `fix or remove the link ${path}` },
+  );
+}
+
+/**
+ * The *.jsonl files under `absolute`, sorted by name at every level. Symbolic links are followed; a folder
+ * already visited (by its real path) is not walked twice, so a link back up the tree ends the walk instead
+ * of looping.
+ */
+function listJsonlFiles(absolute: string, display: string, recursive: boolean, cwd: string): string[] {
+  let top: ReturnType<typeof statSync>;
+  try {
+    top = statSync(absolute);
+  } catch (error) {
+    throw linkError(absolute, display, error);
+  }
+  if (top.isFile()) return [absolute];
+  const files: string[] = [];
+  const visited = new Set<string>();
+  const walk = (dir: string) => {
+    const real = realpathSync(dir);
+    if (visited.has(real)) return;
+    visited.add(real);
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        try {
+          const target = statSync(path);
+          isDirectory = target.isDirectory();
+          isFile = target.isFile();
+        } catch (error) {
+          // A dangling link to something that is not a corpus file is none of our business.
+          if ((error as NodeJS.ErrnoException).code === 'ELOOP' || entry.name.endsWith('.jsonl')) {
+            throw linkError(path, recordedPath(path, cwd), error);
+          }
+          continue;
+        }
+      }
+      if (isDirectory) {
+        if (recursive) walk(path);
+      } else if (isFile && entry.name.endsWith('.jsonl')) files.push(path);
+    }
+  };
+  walk(absolute);
+  return files;
 }
 
 /** The JSONL files of the input (a file, or a folder; sorted; nested folders with `recursive`). */
@@ -124,21 +201,7 @@ export function discoverInputs(input: string, recursive: boolean, cwd: string): 
       hint: 'pass --input <folder or .jsonl file>',
     });
   }
-  const files: string[] = [];
-  if (statSync(absolute).isFile()) files.push(absolute);
-  else {
-    const walk = (dir: string) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-        a.name < b.name ? -1 : 1,
-      )) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) {
-          if (recursive) walk(path);
-        } else if (entry.name.endsWith('.jsonl')) files.push(path);
-      }
-    };
-    walk(absolute);
-  }
+  const files = listJsonlFiles(absolute, input, recursive, cwd);
   if (files.length === 0) {
     throw new MlduckError(`No JSONL files found in ${input}`, {
       kind: 'usage',
@@ -165,6 +228,30 @@ export function discoverInputs(input: string, recursive: boolean, cwd: string): 
     return item;
   });
   return inputs;
+}
+
+/**
+ * The input files of one rank: whole files, largest first, each to the rank with the fewest bytes so far
+ * (ties to the lower rank). Every rank computes the same assignment from the same listing.
+ */
+export function inputsOfRank<T extends { absolute: string; split: string }>(
+  inputs: readonly T[],
+  rank: number,
+  worldSize: number,
+  sizeOf: (input: T) => number = (input) => statSync(input.absolute).size,
+): T[] {
+  const sized = inputs
+    .map((f) => ({ f, bytes: sizeOf(f) }))
+    .sort((a, b) => b.bytes - a.bytes || (a.f.split < b.f.split ? -1 : a.f.split > b.f.split ? 1 : 0));
+  const load = new Array<number>(worldSize).fill(0);
+  const mine: T[] = [];
+  for (const { f, bytes } of sized) {
+    let least = 0;
+    for (let r = 1; r < worldSize; r++) if (load[r]! < load[least]!) least = r;
+    load[least]! += bytes;
+    if (least === rank) mine.push(f);
+  }
+  return inputs.filter((f) => mine.includes(f));
 }
 
 function lengthBucket(n: number): number {
@@ -224,6 +311,70 @@ function clearSplitDir(dir: string, split: string): void {
   }
 }
 
+/** The run's staging folder in the output (DuckDB spill files); the pid tells whether its owner lives. */
+const STAGING_DIR = /^\.tokenize-tmp-(\d+)$/;
+const STAGING_OWNER_FILE = 'host';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the staging folders of killed runs: `.tokenize-tmp-<pid>` folders (not links) whose process is
+ * gone. A folder made on another machine (an output on a shared file system) is left alone: its pid means
+ * nothing here.
+ */
+export function removeStaleStagingDirs(outputDir: string): string[] {
+  if (!existsSync(outputDir)) return [];
+  const removed: string[] = [];
+  for (const name of readdirSync(outputDir)) {
+    const match = STAGING_DIR.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    const dir = join(outputDir, name);
+    try {
+      if (pid === process.pid || !lstatSync(dir).isDirectory() || isAlive(pid)) continue;
+      const ownerFile = join(dir, STAGING_OWNER_FILE);
+      const owner = existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8').trim() : null;
+      if (owner !== null && owner !== hostname()) continue;
+      rmSync(dir, { recursive: true, force: true });
+      removed.push(name);
+    } catch (error) {
+      // Another rank sharing the output removed it first.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return removed;
+}
+
+/** Makes the run's staging folder, signed with this machine's name for removeStaleStagingDirs. */
+function createStagingDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, STAGING_OWNER_FILE), `${hostname()}\n`);
+}
+
+/**
+ * Removes the staging folder when the process is interrupted (Ctrl-C, a scheduler's SIGTERM), then lets
+ * the signal do what it would have done. Returns the function that unregisters the handlers.
+ */
+function removeOnSignal(dir: string): () => void {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const handler = (signal: NodeJS.Signals) => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const s of signals) process.removeListener(s, handler);
+    process.kill(process.pid, signal);
+  };
+  for (const s of signals) process.once(s, handler);
+  return () => {
+    for (const s of signals) process.removeListener(s, handler);
+  };
+}
+
 const BATCH_CHARS = 128 * 1024;
 const BATCH_DOCS = 512;
 
@@ -239,7 +390,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   const shardSizeGb = options.shardSizeGb ?? DEFAULTS.shardSizeGb;
   const packing = options.packing ?? DEFAULTS.packing;
   const textField = options.textField ?? DEFAULTS.textField;
-  const backend = options.backend ?? DEFAULTS.backend;
+  const backend = chooseBackend(options.backend, options.warn);
   const workers = options.workers ?? defaultWorkers();
   if (!Number.isInteger(maxSeqLength) || maxSeqLength < 2) {
     throw new MlduckError(`--max-seq-length must be an integer ≥ 2, got ${maxSeqLength}`, { kind: 'usage' });
@@ -252,17 +403,41 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   if (!Number.isInteger(workers) || workers < 1) {
     throw new MlduckError(`--workers must be an integer ≥ 1, got ${workers}`, { kind: 'usage' });
   }
-  const inputs = discoverInputs(options.input, options.recursive ?? false, cwd);
+  const ranked = options.worldSize !== undefined || options.rank !== undefined;
+  const worldSize = options.worldSize ?? 1;
+  const rank = options.rank ?? 0;
+  if (
+    ranked &&
+    !(
+      Number.isInteger(worldSize) &&
+      worldSize >= 1 &&
+      Number.isInteger(rank) &&
+      rank >= 0 &&
+      rank < worldSize
+    )
+  ) {
+    throw new MlduckError(
+      `--rank and --world-size go together: an integer world size ≥ 1 and a rank from 0 to world size - 1, got rank ${options.rank} of ${options.worldSize}`,
+      { kind: 'usage' },
+    );
+  }
+  const allInputs = discoverInputs(options.input, options.recursive ?? false, cwd);
+  const inputs = ranked ? inputsOfRank(allInputs, rank, worldSize) : allInputs;
+  const manifestFile = ranked ? rankManifestFile(rank, worldSize) : MANIFEST_FILE;
   const tokenizerArg = options.tokenizer ?? DEFAULT_TOKENIZER;
   const tokenizerSpec = options.tokenizerLabel ?? tokenizerArg;
   const resolved = resolveTokenizer(tokenizerArg, { cwd, ...(options.env ? { env: options.env } : {}) });
   const outputDir = resolve(cwd, options.output);
   mkdirSync(outputDir, { recursive: true });
-  const existing = options.force ? null : readManifest(outputDir);
+  for (const name of removeStaleStagingDirs(outputDir)) {
+    options.info?.(`removed ${name}, left behind by a run that was killed`);
+  }
+  const existing = options.force ? null : readManifest(outputDir, manifestFile);
 
   let encoder: DocumentEncoder | null = null;
   let staging: StagingDb | null = null;
   const stagingDir = join(outputDir, `.tokenize-tmp-${process.pid}`);
+  const unregisterSignals = removeOnSignal(stagingDir);
   const results: SplitResult[] = [];
   const dropped: string[] = [];
   const bytesTotal = inputs.reduce((sum, f) => sum + statSync(f.absolute).size, 0);
@@ -279,7 +454,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   try {
     // Special ids are part of the split options, so they are known before deciding what to skip; the
     // encoder (worker threads) starts only when a split needs work.
-    const loaded = loadTokenizer(resolved, options.eosToken);
+    const loaded = await loadTokenizer(resolved, options.eosToken, backend);
     const special = loaded.special;
     const getEncoder = async () => {
       encoder ??= await createEncoder(loaded, { backend, workers });
@@ -313,7 +488,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       );
     }
 
-    const manifestFor = (): Manifest => ({
+    const manifestFor = (finished = false): Manifest => ({
       tokenizer: tokenizerSpec,
       max_seq_length: maxSeqLength,
       shard_size_gb: shardSizeGb,
@@ -350,6 +525,9 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       format_version: FORMAT_VERSION,
       mlduck_version: MLDUCK_VERSION,
       created_at: new Date().toISOString(),
+      ...(ranked
+        ? { rank: { rank, world_size: worldSize, assigned: inputs.map((f) => f.split).sort(), finished } }
+        : {}),
     });
 
     for (const file of inputs) {
@@ -367,7 +545,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
         options.skipExisting &&
         !options.force &&
         previous?.fingerprint === fingerprint &&
-        shardsIntact(splitDir, previous)
+        (options.verify ? await shardsVerified(splitDir, previous) : shardsIntact(splitDir, previous))
       ) {
         options.info?.(`skip ${file.split}: up to date (${previous.shards} shards)`);
         results.push({ split: file.split, status: 'skipped', entry: previous, stats: null });
@@ -380,12 +558,12 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       // next --skip-existing run will not mistake for complete.
       if (previous) {
         delete splits[file.split];
-        writeManifest(outputDir, manifestFor());
+        writeManifest(outputDir, manifestFor(), manifestFile);
       }
       clearSplitDir(splitDir, file.split);
       mkdirSync(splitDir, { recursive: true });
       if (!staging) {
-        mkdirSync(stagingDir, { recursive: true });
+        createStagingDir(stagingDir);
         staging = await StagingDb.open(stagingDir);
       }
       const { entry, stats } = await tokenizeSplit({
@@ -402,8 +580,10 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
         progress,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
+      // The parity gate (native backend) has had the whole split to finish; its verdict comes first.
+      await (encoder as DocumentEncoder | null)?.verified();
       splits[file.split] = entry;
-      writeManifest(outputDir, manifestFor());
+      writeManifest(outputDir, manifestFor(), manifestFile);
       if (entry.sequences === 0) {
         options.warn?.(
           `split ${file.split} has no documents (${file.display}): it has no shards and trainers will find no rows in it`,
@@ -416,19 +596,27 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
         `${file.split}: ${stats.documents} documents, ${stats.tokens} tokens → ${entry.sequences} rows in ${entry.shards} shard${entry.shards === 1 ? '' : 's'}`,
       );
     }
-    const manifest = manifestFor();
-    writeManifest(outputDir, manifest);
+    const manifest = manifestFor(true);
+    writeManifest(outputDir, manifest, manifestFile);
     return {
-      manifestPath: join(outputDir, MANIFEST_FILE),
+      manifestPath: join(outputDir, manifestFile),
       manifest,
       splits: results,
       dropped,
       elapsedMs: performance.now() - started,
     };
   } finally {
-    await (encoder as DocumentEncoder | null)?.close();
-    (staging as StagingDb | null)?.close();
-    rmSync(stagingDir, { recursive: true, force: true });
+    // Every exit path removes the staging folder, even when closing the encoder or DuckDB fails.
+    try {
+      await (encoder as DocumentEncoder | null)?.close();
+    } finally {
+      try {
+        (staging as StagingDb | null)?.close();
+      } finally {
+        rmSync(stagingDir, { recursive: true, force: true });
+        unregisterSignals();
+      }
+    }
   }
 }
 
@@ -559,6 +747,8 @@ async function tokenizeSplit(job: SplitJob): Promise<{ entry: SplitEntry; stats:
     };
     return { entry, stats: splitStats };
   } catch (error) {
+    // Batches still in flight are abandoned: their rejections (workers shut down) are expected.
+    for (const batch of inflight) batch.result.catch(() => {});
     writer.abort();
     throw error;
   }

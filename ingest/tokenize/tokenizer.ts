@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Tokenizer as JsTokenizer } from '@huggingface/tokenizers';
-import { MlduckError } from '../../src/errors.ts';
+import { errorMessage, MlduckError } from '../../src/errors.ts';
 
 export const DEFAULT_TOKENIZER = 'meta-llama/Llama-3.2-1B';
 
@@ -144,15 +144,39 @@ export function readTokenizerFiles(resolved: ResolvedTokenizer): TokenizerFiles 
 /** EOS names tried, in order, when neither --eos-token nor tokenizer_config.json names one. */
 const EOS_FALLBACKS = ['<|end_of_text|>', '<|endoftext|>', '</s>', '<eos>', '<|im_end|>', '[SEP]'];
 
+/** A tokenizer.json that is JSON but not a tokenizer a library can build: bad input, naming the file. */
+export function malformedTokenizer(path: string, error: unknown): MlduckError {
+  if (error instanceof MlduckError) return error;
+  return new MlduckError(`not a usable tokenizer.json: ${errorMessage(error)}`, {
+    kind: 'input',
+    file: path,
+    hint: 'point --tokenizer at a Hugging Face tokenizer.json (with its model, vocab and merges)',
+  });
+}
+
 /** The pure-JS tokenizer (tokenizers.js); synchronous, one per thread. */
 export function loadJsTokenizer(files: TokenizerFiles): JsTokenizer {
   return new JsTokenizer(files.json, files.config);
 }
 
+/** What specialIds needs of a tokenizer, whichever library it comes from. */
+export interface TokenLookup {
+  tokenToId(token: string): number | null;
+  /** The ids of encoding "a" with the tokenizer's template (tells whether the template adds EOS). */
+  readonly probe: readonly number[];
+}
+
+export function jsTokenLookup(tokenizer: JsTokenizer): TokenLookup {
+  return { tokenToId: (t) => tokenizer.token_to_id(t) ?? null, probe: tokenizer.encode('a').ids };
+}
+
+export async function nativeTokenLookup(tokenizer: NativeTokenizer): Promise<TokenLookup> {
+  return { tokenToId: (t) => tokenizer.tokenToId(t) ?? null, probe: (await tokenizer.encode('a')).getIds() };
+}
+
 /** Works out BOS/EOS/pad ids from the config (or an explicit EOS token) and the tokenizer's own template. */
-export function specialIds(tokenizer: JsTokenizer, files: TokenizerFiles, eosToken?: string): SpecialIds {
-  const idOf = (token: string | null): number | null =>
-    token === null ? null : (tokenizer.token_to_id(token) ?? null);
+export function specialIds(tokenizer: TokenLookup, files: TokenizerFiles, eosToken?: string): SpecialIds {
+  const idOf = (token: string | null): number | null => (token === null ? null : tokenizer.tokenToId(token));
   const config = files.config as Record<string, TokenSpec>;
   let eosId: number | null = null;
   if (eosToken !== undefined) {
@@ -172,7 +196,7 @@ export function specialIds(tokenizer: JsTokenizer, files: TokenizerFiles, eosTok
   }
   const padId = idOf(tokenContent(config['pad_token'])) ?? eosId;
   const bosId = idOf(tokenContent(config['bos_token']));
-  const probe = tokenizer.encode('a').ids;
+  const probe = tokenizer.probe;
   const model = files.json['model'] as { vocab?: Record<string, number> | unknown[] } | undefined;
   const baseVocab = model?.vocab ? Object.keys(model.vocab).length : 0;
   const added = Array.isArray(files.json['added_tokens'])
@@ -182,21 +206,44 @@ export function specialIds(tokenizer: JsTokenizer, files: TokenizerFiles, eosTok
   return { bosId, eosId, padId, templateAddsEos: probe.at(-1) === eosId, vocabSize };
 }
 
-/** The Rust `tokenizers` binding, when the optional dependency is installed (else null). */
+/** The Rust `tokenizers` binding (the optional dependency), as far as mlduck uses it. */
 export interface NativeTokenizer {
+  encode(text: string): Promise<{ getIds(): number[] }>;
   encodeBatch(texts: string[]): Promise<{ getIds(): number[] }[]>;
+  tokenToId(token: string): number | null;
 }
 
 interface NativeModule {
   Tokenizer: { fromFile(path: string): NativeTokenizer };
 }
 
+let nativeLoad: { module: NativeModule | null; reason: string | null } | undefined;
+
+function tryNativeModule(): { module: NativeModule | null; reason: string | null } {
+  nativeLoad ??= (() => {
+    try {
+      return { module: createRequire(import.meta.url)('tokenizers') as NativeModule, reason: null };
+    } catch (error) {
+      const missing = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
+      return {
+        module: null,
+        reason: missing
+          ? 'the optional npm package `tokenizers` (Rust) is not installed'
+          : `the optional npm package \`tokenizers\` (Rust) does not load here: ${errorMessage(error).split('\n')[0]}`,
+      };
+    }
+  })();
+  return nativeLoad;
+}
+
+/** The Rust `tokenizers` binding, when the optional dependency is installed and loads (else null). */
 export function loadNativeModule(): NativeModule | null {
-  try {
-    return createRequire(import.meta.url)('tokenizers') as NativeModule;
-  } catch {
-    return null;
-  }
+  return tryNativeModule().module;
+}
+
+/** Why the native backend cannot be used on this machine, or null when it can. */
+export function nativeUnavailableReason(): string | null {
+  return tryNativeModule().reason;
 }
 
 export function loadNativeTokenizer(resolved: ResolvedTokenizer): NativeTokenizer {
@@ -210,7 +257,11 @@ export function loadNativeTokenizer(resolved: ResolvedTokenizer): NativeTokenize
       },
     );
   }
-  return native.Tokenizer.fromFile(resolved.tokenizerJsonPath);
+  try {
+    return native.Tokenizer.fromFile(resolved.tokenizerJsonPath);
+  } catch (error) {
+    throw malformedTokenizer(resolved.tokenizerJsonPath, error);
+  }
 }
 
 /**

@@ -84,7 +84,7 @@ describe('mlduck tokenize (CLI)', () => {
     const again = await runCli([...args, ...opts, '--skip-existing'], { cwd: dir });
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/skipped\s+chat_mini/);
-  }, 30_000);
+  }, 120_000);
 
   it('exits 1 naming where it looked when the tokenizer is not in the local cache', async () => {
     const dir = tempDir();
