@@ -11,6 +11,8 @@ import type { Database } from './db/schema.ts';
 import { errorMessage, MlduckError } from './errors.ts';
 import { type OpenOptions, openReadOnly, type SqlParams, Warehouse } from './warehouse.ts';
 
+// Kysely's own, so a script needs no second copy of kysely to write raw SQL fragments or name the type.
+export { type Kysely, sql } from 'kysely';
 export type { Database } from './db/schema.ts';
 export * from './db/schema.ts';
 export { type ErrorKind, EXIT_CODES, MlduckError } from './errors.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
   type DuckDBConnection,
   DuckDBInstance,
@@ -192,6 +192,25 @@ export function recordedPath(path: string, cwd: string = process.cwd()): string 
   return absolute;
 }
 
+/** The folder a warehouse file is in (absolute); the working folder for `:memory:`. */
+export function warehouseFolder(dbPath: string): string {
+  return dbPath === ':memory:' ? process.cwd() : dirname(resolve(dbPath));
+}
+
+/**
+ * How a path a view reads is recorded: relative to the warehouse file's folder (with `/`), so the
+ * warehouse and its data can move together and be opened from any working folder (see `Warehouse.open`).
+ */
+export function pathFromWarehouse(dbPath: string, path: string): string {
+  return pathFromFolder(warehouseFolder(dbPath), path);
+}
+
+/** `path` relative to `folder`, with `/` separators. */
+export function pathFromFolder(folder: string, path: string): string {
+  const rel = relative(folder, resolve(path));
+  return rel === '' ? '.' : rel.split(sep).join('/');
+}
+
 function listSqlFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -250,6 +269,9 @@ export class Warehouse {
       throw openError(path, readOnly, error);
     }
     const conn = await instance.connect();
+    // Paths the warehouse records for its views (tokenized shards) are relative to its folder: DuckDB
+    // tries a relative path in the working folder first, then in file_search_path, so they resolve anywhere.
+    if (!isMemory) await conn.run(`SET file_search_path = ${sqlString(warehouseFolder(path))}`);
     const wh = new Warehouse(
       path,
       readOnly,

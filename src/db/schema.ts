@@ -5776,7 +5776,7 @@ export interface TokenizedSplits {
   output_dir: string;
   /** Split name: the stem of the input JSONL file. (`VARCHAR`) */
   split: string;
-  /** The folder of the split's shard_NNNN.parquet files and <split>_stats.json. (`VARCHAR`) */
+  /** The folder of the split's shard_NNNN.parquet files and <split>_stats.json, relative to the folder of the warehouse file (mlduck sets DuckDB's file_search_path there; in the DuckDB CLI run SET file_search_path = '<that folder>' when opening the warehouse from elsewhere). (`VARCHAR`) */
   split_dir: string;
   /** The tokenizer as named on the command line (Hub id or path). (`VARCHAR`) */
   tokenizer: string;
