@@ -5772,7 +5772,7 @@ export interface TokenizedSplits {
   ingest_id: Int64;
   /** The manifest.json the split was read from (relative to the working directory when inside it). (`VARCHAR`) */
   manifest_path: string;
-  /** The output folder holding manifest.json and one folder per split. (`VARCHAR`) */
+  /** The output folder holding manifest.json and one folder per split, relative to the folder of the warehouse file (like split_dir). (`VARCHAR`) */
   output_dir: string;
   /** Split name: the stem of the input JSONL file. (`VARCHAR`) */
   split: string;

@@ -48,7 +48,19 @@ describe.skipIf(process.platform !== 'linux')('mlduck shell at a terminal', () =
       await waitFor(/\^C[\s\S]*mlduck> /);
       expect(out).not.toMatch(/half'?\s*\r?\n.*Error/);
 
-      // Up recalls the two-line statement as one entry.
+      // In a continuation line too: the half-typed statement is dropped, not run.
+      out = '';
+      send("SELECT 'half' AS half,\r");
+      await waitFor(/\.\.\.> /);
+      send('\x03');
+      await waitFor(/\^C[\s\S]*mlduck> /);
+      send('SELECT 3 AS three;\r');
+      await waitFor(/three[\s\S]*1 row/);
+      expect(out).not.toMatch(/│ half/);
+
+      // Up recalls the two-line statement as one entry (the entry before the last one).
+      send('\x1b[A');
+      await pause(200);
       send('\x1b[A');
       await pause(300);
       send('\r');
@@ -77,6 +89,8 @@ describe.skipIf(process.platform !== 'linux')('mlduck shell at a terminal', () =
     }
     expect(readFileSync(history, 'utf8').split('\n').filter(Boolean)).toEqual([
       'SELECT 1 AS a,\\n2 AS b;',
+      'SELECT 3 AS three;',
+      'SELECT 1 AS a,\\n2 AS b;', // recalled and run again: appended, as bash and DuckDB do
       'SELECT sum(a.range * b.range) FROM range(300000) a, range(300000) b;',
       'SELECT 1 AS first; SELECT 2 AS second;',
       'SELECT\\n  nope;',
