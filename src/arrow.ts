@@ -366,7 +366,15 @@ async function* recordBatches(result: DuckDBResult, sink?: ResultSink): AsyncGen
     any = true;
     yield recordBatch(schema, types, chunk);
   }
-  if (!any) yield new RecordBatch(schema);
+  if (!any) {
+    const empty = makeData({
+      type: new Struct(schema.fields),
+      length: 0,
+      nullCount: 0,
+      children: schema.fields.map((field, i) => arrowData(types[i]!, field.type, [])),
+    });
+    yield new RecordBatch(schema, empty);
+  }
 }
 
 /** Writes a result as an Arrow IPC stream, one record batch per DuckDB chunk. Returns the row count. */
