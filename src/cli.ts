@@ -1,21 +1,54 @@
 import { Command, CommanderError, Option } from 'commander';
 import { buildDemo } from './commands/demo.ts';
-import { runQuery } from './commands/query.ts';
+import { runSql } from './commands/query.ts';
 import { defaultHistoryFile, runShell } from './commands/shell.ts';
-import { statusReport } from './commands/status.ts';
+import { parseRecent, statusReport } from './commands/status.ts';
 import { EXIT_CODES, MlduckError, oneLineDuckDBMessage } from './errors.ts';
-import { formatResult, RESULT_FORMATS, type ResultFormat } from './format.ts';
-import { consoleOutput, type Output } from './output.ts';
+import { QUERY_FORMATS, type QueryFormat, RESULT_FORMATS, type ResultFormat } from './format.ts';
+import { consoleOutput, type Output, stdoutSink } from './output.ts';
 import type { CliContext, MlduckPlugin } from './plugin.ts';
+import { DEFAULT_MAX_ROWS, renderResult } from './render.ts';
 import { printable } from './sanitize.ts';
 import { MLDUCK_VERSION } from './version.ts';
-import { resolveDbPath, Warehouse } from './warehouse.ts';
+import {
+  openExistingForWrite,
+  openReadOnly,
+  openWaitingForLock,
+  resolveDbPath,
+  type Warehouse,
+} from './warehouse.ts';
 
 interface GlobalOptions {
   db?: string;
   readOnly?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+}
+
+/** `--max-rows N|all`. */
+function parseMaxRows(value: string): number {
+  if (value === 'all') return Number.POSITIVE_INFINITY;
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new MlduckError(`--max-rows takes a positive number or 'all', not '${value}'`, { kind: 'usage' });
+  }
+  return Number(value);
+}
+
+/** `--wait[=SECONDS]`: no value waits a day, i.e. until the lock goes. */
+function parseWait(value: string | boolean | undefined): number | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return 24 * 3600;
+  if (!/^\d+(\.\d+)?$/.test(value)) {
+    throw new MlduckError(`--wait takes seconds (--wait=SECONDS), not '${value}'`, { kind: 'usage' });
+  }
+  return Number(value);
+}
+
+/** With unknown options allowed (so SQL may start with `--`), an argument that only looks like an option is one. */
+function assertNotAnOption(sql: string | undefined): void {
+  if (sql !== undefined && /^--?[A-Za-z][\w-]*(=\S*)?$/.test(sql)) {
+    throw new MlduckError(`unknown option '${sql}'`, { kind: 'usage', hint: 'run with --help for usage' });
+  }
 }
 
 async function readStdin(): Promise<string> {
@@ -46,10 +79,26 @@ export function buildProgram(
       const current = opened.at(-1);
       if (current && (readOnly || !current.readOnly)) return current;
       if (current) opened.pop()?.close();
-      const wh = await Warehouse.open(resolveDbPath(globals().db), { readOnly });
+      const path = resolveDbPath(globals().db);
+      const waitSeconds = parseWait(ingest.opts<{ wait?: string | boolean }>().wait);
+      const wh = readOnly
+        ? await openReadOnly(path)
+        : await openWaitingForLock(path, waitSeconds ?? 0, (error) =>
+            out.info(`waiting up to ${waitSeconds} s: ${error.message}`),
+          );
       opened.push(wh);
       return wh;
     },
+  };
+  /** query and shell: read-only unless --write; either way the warehouse must exist. */
+  const openForQuery = async (write: boolean): Promise<Warehouse> => {
+    if (write && globals().readOnly) {
+      throw new MlduckError('--write and --read-only contradict each other', { kind: 'usage' });
+    }
+    const path = resolveDbPath(globals().db);
+    const wh = write ? await openExistingForWrite(path) : await openReadOnly(path);
+    opened.push(wh);
+    return wh;
   };
 
   program
@@ -66,36 +115,82 @@ export function buildProgram(
     .command('status')
     .description('tables with row counts, views, and the last ingests')
     .option('--recent <n>', 'how many recent ingests to show', '10')
-    .action(async (opts: { recent: string }) => {
+    .addOption(new Option('-f, --format <format>', 'output format').choices(RESULT_FORMATS).default('table'))
+    .action(async (opts: { recent: string; format: ResultFormat }) => {
+      const recent = parseRecent(opts.recent);
       const wh = await ctx.openWarehouse({ readOnly: true });
-      out.data(await statusReport(wh, { recent: Number(opts.recent) }));
+      out.data(await statusReport(wh, { recent, format: opts.format, width: stdoutSink().width }));
     });
 
   program
     .command('query')
-    .description('run SQL and print the result of the last statement')
-    .argument('[sql]', "the SQL; '-' or none reads it from standard input")
-    .addOption(new Option('-f, --format <format>', 'output format').choices(RESULT_FORMATS).default('table'))
-    .action(async (sqlArg: string | undefined, opts: { format: ResultFormat }) => {
-      const sql = sqlArg === undefined || sqlArg === '-' ? await readStdin() : sqlArg;
-      const wh = await ctx.openWarehouse();
-      out.data(formatResult(await runQuery(wh, sql), opts.format));
-    });
+    .description(
+      "run SQL read-only (--write to change data); the table format prints each statement's result, the others the last statement's",
+    )
+    .argument('[sql]', "the SQL (it may start with '--'); '-' or none reads it from standard input")
+    .addOption(new Option('-f, --format <format>', 'output format').choices(QUERY_FORMATS).default('table'))
+    .option(
+      '--max-rows <n|all>',
+      `table format: show at most this many rows, first and last (default ${DEFAULT_MAX_ROWS})`,
+    )
+    .option('--write', 'open the warehouse for writing, for statements that change data')
+    .allowUnknownOption()
+    .action(
+      async (
+        sqlArg: string | undefined,
+        opts: { format: QueryFormat; maxRows?: string; write?: boolean },
+      ) => {
+        assertNotAnOption(sqlArg);
+        const maxRows = opts.maxRows === undefined ? DEFAULT_MAX_ROWS : parseMaxRows(opts.maxRows);
+        const sink = stdoutSink();
+        if (opts.format === 'arrow' && process.stdout.isTTY) {
+          throw new MlduckError('--format arrow writes binary Arrow IPC: redirect it to a file or a pipe', {
+            kind: 'usage',
+          });
+        }
+        const sql = sqlArg === undefined || sqlArg === '-' ? await readStdin() : sqlArg;
+        const wh = await openForQuery(opts.write ?? false);
+        let printed = false;
+        await runSql(wh, sql, async ({ index, count, result }) => {
+          if (opts.format !== 'table' && index !== count - 1) return;
+          if (printed && opts.format === 'table') await sink.write('\n');
+          await renderResult(result, sink, { format: opts.format, maxRows });
+          printed = true;
+        });
+      },
+    );
 
   program
     .command('shell')
-    .description('interactive SQL prompt with history, multi-line statements and .tables/.schema helpers')
+    .description(
+      'interactive SQL prompt (read-only unless --write) with history, multi-line statements and .tables/.schema helpers',
+    )
     .addOption(new Option('-f, --format <format>', 'output format').choices(RESULT_FORMATS).default('table'))
-    .action(async (opts: { format: ResultFormat }) => {
-      const wh = await ctx.openWarehouse();
+    .option('--max-rows <n|all>', `table format: show at most this many rows (default ${DEFAULT_MAX_ROWS})`)
+    .option(
+      '--write',
+      'hold the warehouse open for writing (otherwise it is opened per statement, read-only)',
+    )
+    .action(async (opts: { format: ResultFormat; maxRows?: string; write?: boolean }) => {
+      const maxRows = opts.maxRows === undefined ? DEFAULT_MAX_ROWS : parseMaxRows(opts.maxRows);
+      const write = opts.write ?? false;
+      // Read-only, the warehouse is opened per statement: an idle shell holds no lock, so ingests proceed.
+      const path = resolveDbPath(globals().db);
+      const first = await openForQuery(write);
+      if (!write) opened.pop()?.close();
       const terminal = process.stdin.isTTY === true;
-      if (terminal) out.info(`mlduck ${MLDUCK_VERSION} — ${wh.path}. Type .help for help.`);
-      const failures = await runShell(wh, {
+      if (terminal) {
+        out.info(
+          `mlduck ${MLDUCK_VERSION} — ${path}${write ? ' (read-write)' : ''}. Type .help for help, Ctrl-D to leave.`,
+        );
+      }
+      const failures = await runShell(write ? { warehouse: first } : { open: () => openReadOnly(path) }, {
         input: process.stdin,
         output: process.stdout,
         terminal,
         historyFile: defaultHistoryFile(),
         format: opts.format,
+        maxRows,
       });
       if (!terminal && failures > 0) {
         throw new MlduckError(`${failures} statement${failures === 1 ? '' : 's'} failed`, { kind: 'input' });
@@ -112,7 +207,13 @@ export function buildProgram(
       out.data(await statusReport(wh));
     });
 
-  const ingest = program.command('ingest').description('load files of one source kind into the warehouse');
+  const ingest = program
+    .command('ingest')
+    .description('load files of one source kind into the warehouse')
+    .option(
+      '--wait [seconds]',
+      'wait for another process holding the warehouse (--wait=SECONDS; none: until it is free)',
+    );
   for (const plugin of plugins) {
     plugin.registerIngest?.(ingest, ctx);
     plugin.registerCommands?.(program, ctx);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
   type DuckDBConnection,
   DuckDBInstance,
@@ -130,12 +130,32 @@ const VIEW_STATEMENTS_PER_TRANSACTION = 25;
 
 const LOCK_PATTERN = /Could not set lock on file "([^"]+)": Conflicting lock is held in (.*?) \(PID (\d+)\)/;
 
+/**
+ * The mlduck command a process runs (`mlduck shell --write`), read from /proc on Linux; undefined for
+ * other programs (the DuckDB CLI, a notebook) or where /proc is missing.
+ */
+export function mlduckCommandOf(pid: number): string | undefined {
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return undefined;
+  }
+  const bin = argv.findIndex((arg) => /(^|[/\\])mlduck(\.js)?$/.test(arg));
+  if (bin < 0) return undefined;
+  return ['mlduck', ...argv.slice(bin + 1)]
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a)))
+    .join(' ');
+}
+
 /** Turns DuckDB's open errors into one actionable line. */
 function openError(path: string, readOnly: boolean, error: unknown): MlduckError {
   const message = errorMessage(error);
   const lock = LOCK_PATTERN.exec(message);
   if (lock) {
-    return new MlduckError(`warehouse ${path} is locked by another process (${lock[2]}, PID ${lock[3]})`, {
+    const command = mlduckCommandOf(Number(lock[3]));
+    const holder = command ? `\`${command}\`, PID ${lock[3]}` : `${lock[2]}, PID ${lock[3]}`;
+    return new MlduckError(`warehouse ${path} is locked by another process (${holder})`, {
       kind: 'locked',
       hint: 'DuckDB allows one writer or many readers: wait for the writer to finish, then retry; concurrent read-only access (--read-only) works whenever no writer holds the file',
       cause: error,
@@ -188,6 +208,25 @@ export function recordedPath(path: string, cwd: string = process.cwd()): string 
   if (rel && !rel.startsWith('..') && !rel.startsWith(sep) && !/^[a-zA-Z]:/.test(rel))
     return rel.split(sep).join('/');
   return absolute;
+}
+
+/** The folder a warehouse file is in (absolute); the working folder for `:memory:`. */
+export function warehouseFolder(dbPath: string): string {
+  return dbPath === ':memory:' ? process.cwd() : dirname(resolve(dbPath));
+}
+
+/**
+ * How a path a view reads is recorded: relative to the warehouse file's folder (with `/`), so the
+ * warehouse and its data can move together and be opened from any working folder (see `Warehouse.open`).
+ */
+export function pathFromWarehouse(dbPath: string, path: string): string {
+  return pathFromFolder(warehouseFolder(dbPath), path);
+}
+
+/** `path` relative to `folder`, with `/` separators. */
+export function pathFromFolder(folder: string, path: string): string {
+  const rel = relative(folder, resolve(path));
+  return rel === '' ? '.' : rel.split(sep).join('/');
 }
 
 function listSqlFiles(dir: string): string[] {
@@ -248,6 +287,9 @@ export class Warehouse {
       throw openError(path, readOnly, error);
     }
     const conn = await instance.connect();
+    // Paths the warehouse records for its views (tokenized shards) are relative to its folder: DuckDB
+    // tries a relative path in the working folder first, then in file_search_path, so they resolve anywhere.
+    if (!isMemory) await conn.run(`SET file_search_path = ${sqlString(warehouseFolder(path))}`);
     const wh = new Warehouse(
       path,
       readOnly,
@@ -746,6 +788,61 @@ export class Warehouse {
     };
     if (this.inTransaction) await write();
     else await this.transaction(write);
+  }
+}
+
+/**
+ * Opens an existing warehouse for a command that only reads: read-only (DuckDB's shared lock, so it never
+ * blocks other readers), never creating a file and never migrating.
+ */
+export async function openReadOnly(
+  path: string,
+  options: Omit<OpenOptions, 'readOnly'> = {},
+): Promise<Warehouse> {
+  assertExisting(path);
+  return Warehouse.open(path, { ...options, readOnly: true });
+}
+
+/** Opens an existing warehouse for writing (`query --write`): like `Warehouse.open`, but never creates one. */
+export async function openExistingForWrite(path: string, options: OpenOptions = {}): Promise<Warehouse> {
+  assertExisting(path);
+  return Warehouse.open(path, { ...options, readOnly: false });
+}
+
+function assertExisting(path: string): void {
+  if (path === ':memory:') return;
+  if (!existsSync(path)) {
+    throw new MlduckError(`warehouse ${path} does not exist`, {
+      kind: 'input',
+      hint: 'build one with `mlduck demo` or `mlduck ingest …` first, or pass another --db',
+    });
+  }
+  if (statSync(path).isDirectory()) {
+    throw new MlduckError(`${path} is a directory, not a DuckDB database file`, { kind: 'input' });
+  }
+}
+
+/**
+ * Opens a warehouse for writing, waiting up to `waitSeconds` for another process's lock to go away
+ * (`ingest --wait`): retried every 250 ms; `onWait` is told once what it waits for.
+ */
+export async function openWaitingForLock(
+  path: string,
+  waitSeconds: number,
+  onWait: (error: MlduckError) => void = () => {},
+  options: OpenOptions = {},
+): Promise<Warehouse> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  let told = false;
+  while (true) {
+    try {
+      return await Warehouse.open(path, options);
+    } catch (error) {
+      if (!(error instanceof MlduckError) || error.kind !== 'locked' || Date.now() >= deadline) throw error;
+      if (!told) onWait(error);
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(0, deadline - Date.now()))));
+    }
   }
 }
 

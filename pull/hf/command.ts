@@ -1,8 +1,8 @@
 /** The `mlduck pull hf` subcommand. */
 import { type Command, Option } from 'commander';
-import { describeReport } from '../../src/report.ts';
 import { MlduckError } from '../../src/errors.ts';
 import type { CliContext } from '../../src/plugin.ts';
+import { describeReport } from '../../src/report.ts';
 import { DEFAULT_RETRY, HttpClient } from '../http.ts';
 import { hubCacheDir, parseRepoId, RepoCache, type RepoType } from './cache.ts';
 import { HubClient, hfOffline, hubAuth } from './hub.ts';

@@ -1,7 +1,6 @@
 // Rebuilds warehouse.duckdb.example from examples/ (the demo), in a storage format DuckDB v1.0+ CLIs open.
 // Usage: node --import tsx scripts/tools/build-example.ts [out=warehouse.duckdb.example]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PLUGINS } from '../../main.ts';
 import { buildDemo } from '../../src/commands/demo.ts';
@@ -10,10 +9,11 @@ import { buildExampleWarehouse } from '../../src/tools/example.ts';
 import { PACKAGE_ROOT } from '../../src/version.ts';
 
 const out = resolve(process.argv[2] ?? join(PACKAGE_ROOT, 'warehouse.duckdb.example'));
-const dir = mkdtempSync(join(tmpdir(), 'mlduck-example-'));
+// Built next to the example file, so the shard paths it records (relative to the warehouse folder) fit it.
+const demoDb = join(PACKAGE_ROOT, `.example-${process.pid}.duckdb.tmp`);
 try {
   const { wh } = await buildDemo({
-    dbPath: join(dir, 'demo.duckdb'),
+    dbPath: demoDb,
     plugins: PLUGINS,
     out: consoleOutput(true),
   });
@@ -24,5 +24,6 @@ try {
     wh.close();
   }
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(demoDb, { force: true });
+  rmSync(`${demoDb}.wal`, { force: true });
 }

@@ -1,8 +1,7 @@
 // Regenerates every committed artifact derived from the demo warehouse, in one run:
 // src/db/schema.ts (codegen), docs/DATA_INVENTORY.md (inventory) and warehouse.duckdb.example.
 // Usage: node --import tsx scripts/tools/regenerate.ts
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PLUGINS } from '../../main.ts';
 import { buildDemo } from '../../src/commands/demo.ts';
@@ -13,10 +12,11 @@ import { generateInventory } from '../../src/tools/inventory.ts';
 import { DEFAULT_INVENTORY_PATH, DEFAULT_SCHEMA_PATH, formatTypeScript } from '../../src/tools/plugin.ts';
 import { PACKAGE_ROOT } from '../../src/version.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'mlduck-regenerate-'));
+// Built next to the example file, so the shard paths it records (relative to the warehouse folder) fit it.
+const demoDb = join(PACKAGE_ROOT, `.regenerate-${process.pid}.duckdb.tmp`);
 try {
   const { wh } = await buildDemo({
-    dbPath: join(dir, 'demo.duckdb'),
+    dbPath: demoDb,
     plugins: PLUGINS,
     out: consoleOutput(true),
   });
@@ -32,5 +32,6 @@ try {
     wh.close();
   }
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(demoDb, { force: true });
+  rmSync(`${demoDb}.wal`, { force: true });
 }

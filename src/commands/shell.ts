@@ -6,8 +6,10 @@ import type { Readable, Writable } from 'node:stream';
 import { readCatalog } from '../catalog.ts';
 import { errorMessage } from '../errors.ts';
 import { formatResult, RESULT_FORMATS, type ResultFormat } from '../format.ts';
+import { ResultSink } from '../output.ts';
+import { DEFAULT_MAX_ROWS, renderResult } from '../render.ts';
 import type { Warehouse } from '../warehouse.ts';
-import { runQuery } from './query.ts';
+import { isBlankSql, runSql, sqlErrorText } from './query.ts';
 
 export interface ShellOptions {
   input: Readable;
@@ -17,23 +19,41 @@ export interface ShellOptions {
   /** Where history is kept; none when undefined. */
   historyFile?: string;
   format?: ResultFormat;
+  /** Table format: rows shown at most (default 40). */
+  maxRows?: number;
 }
+
+/**
+ * The warehouse the shell works on: held open for the whole session (`shell --write`), or opened for each
+ * statement and closed after it (read-only), so an idle shell holds no lock and never blocks an ingest.
+ */
+export type ShellWarehouse = { warehouse: Warehouse } | { open: () => Promise<Warehouse> };
 
 const HELP = `Enter SQL ending with ';' (statements may span lines). Helpers:
   .tables             tables and views with row counts
   .schema [NAME]      columns of NAME with types and descriptions (all relations without NAME)
   .mode FORMAT        output format: ${RESULT_FORMATS.join(', ')}
+  .maxrows N|all      table format: rows shown at most
   .timer on|off       print how long each statement took
   .help               this text
-  .quit               leave (also Ctrl-D)`;
+  .quit               leave (also Ctrl-D)
+Ctrl-C interrupts a running statement, or clears the input.`;
+
+const HISTORY_SIZE = 1000;
 
 export function defaultHistoryFile(env: NodeJS.ProcessEnv = process.env): string {
   return env['MLDUCK_HISTORY'] ?? join(homedir(), '.mlduck_history');
 }
 
+/** History entries, newest first. The file holds one entry per line, newlines inside escaped as `\n`. */
 function loadHistory(file: string | undefined): string[] {
   if (!file || !existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).reverse().slice(0, 1000);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.replaceAll('\\n', '\n'))
+    .reverse()
+    .slice(0, HISTORY_SIZE);
 }
 
 /**
@@ -67,27 +87,66 @@ async function* lineQueue(rl: Interface): AsyncGenerator<string> {
 }
 
 /** An interactive SQL prompt on the warehouse, for users without the DuckDB CLI. Returns the number of failed statements. */
-export async function runShell(wh: Warehouse, options: ShellOptions): Promise<number> {
-  const print = (text: string) => options.output.write(text.endsWith('\n') ? text : `${text}\n`);
+export async function runShell(source: ShellWarehouse, options: ShellOptions): Promise<number> {
+  const sink = new ResultSink(options.output);
+  const print = (text: string) => sink.write(text.endsWith('\n') ? text : `${text}\n`);
   let format: ResultFormat = options.format ?? 'table';
+  let maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
   let timer = false;
   let failures = 0;
+  // Readline keeps no history itself (historySize 0): a multi-line statement becomes one entry, added here.
   const rl = createInterface({
     input: options.input,
     output: options.terminal ? options.output : undefined,
     terminal: options.terminal,
-    history: loadHistory(options.historyFile),
-    historySize: 1000,
+    historySize: 0,
   });
+  const history = (rl as unknown as { history: string[] }).history;
+  history.push(...loadHistory(options.historyFile));
   const prompt = (continuation: boolean) => {
     if (!options.terminal) return;
     rl.setPrompt(continuation ? '   ...> ' : 'mlduck> ');
     rl.prompt();
   };
   const remember = (entry: string) => {
-    if (options.historyFile && options.terminal)
-      appendFileSync(options.historyFile, `${entry.replaceAll('\n', ' ')}\n`);
+    if (!options.terminal || entry === '' || history[0] === entry) return;
+    history.unshift(entry);
+    if (history.length > HISTORY_SIZE) history.length = HISTORY_SIZE;
+    if (options.historyFile) appendFileSync(options.historyFile, `${entry.replaceAll('\n', '\\n')}\n`);
   };
+
+  /** The connection of the statement running now, to interrupt on Ctrl-C. */
+  let running: Warehouse | undefined;
+  const withWarehouse = async <T>(fn: (wh: Warehouse) => Promise<T>): Promise<T> => {
+    const wh = 'warehouse' in source ? source.warehouse : await source.open();
+    running = wh;
+    try {
+      return await fn(wh);
+    } finally {
+      running = undefined;
+      if (!('warehouse' in source)) wh.close();
+    }
+  };
+
+  let buffer = '';
+  let statementLines: string[] = [];
+  const interrupt = () => {
+    if (running) {
+      running.conn.interrupt();
+      return;
+    }
+    // At the prompt, Ctrl-C drops what was typed (the current line and any unfinished statement).
+    rl.write(null, { ctrl: true, name: 'e' });
+    rl.write(null, { ctrl: true, name: 'u' });
+    buffer = '';
+    statementLines = [];
+    options.output.write('^C\n');
+    prompt(false);
+  };
+  rl.on('SIGINT', interrupt);
+  // Piped input: a SIGINT to the process (kill -INT) interrupts the running statement.
+  const onProcessSigint = () => running?.conn.interrupt();
+  if (!options.terminal) process.on('SIGINT', onProcessSigint);
 
   const dotCommand = async (line: string): Promise<boolean> => {
     const [command, ...args] = line.trim().split(/\s+/);
@@ -96,48 +155,51 @@ export async function runShell(wh: Warehouse, options: ShellOptions): Promise<nu
       case '.exit':
         return false;
       case '.help':
-        print(HELP);
+        await print(HELP);
         break;
       case '.tables': {
-        const catalog = await readCatalog(wh);
-        print(
+        const catalog = await withWarehouse((wh) => readCatalog(wh));
+        await print(
           formatResult(
             { columns: ['name', 'kind', 'rows'], rows: catalog.map((r) => [r.name, r.kind, r.rows ?? '']) },
             format,
+            sink.width,
           ),
         );
         break;
       }
       case '.schema':
       case '.describe': {
-        const catalog = await readCatalog(wh);
+        const catalog = await withWarehouse((wh) => readCatalog(wh));
         const name = args[0];
         if (!name) {
-          print(
+          await print(
             formatResult(
               {
                 columns: ['name', 'kind', 'columns', 'description'],
                 rows: catalog.map((r) => [r.name, r.kind, r.columns.length, r.comment ?? '']),
               },
               format,
+              sink.width,
             ),
           );
           break;
         }
         const relation = catalog.find((r) => r.name === name);
         if (!relation) {
-          print(`Error: no table or view named ${name} (try .tables)`);
+          await print(`Error: no table or view named ${name} (try .tables)`);
           failures++;
           break;
         }
-        if (relation.comment) print(`${relation.name}: ${relation.comment}`);
-        print(
+        if (relation.comment) await print(`${relation.name}: ${relation.comment}`);
+        await print(
           formatResult(
             {
               columns: ['column', 'type', 'nullable', 'description'],
               rows: relation.columns.map((c) => [c.name, c.type, c.nullable, c.comment ?? '']),
             },
             format,
+            sink.width,
           ),
         );
         break;
@@ -146,7 +208,17 @@ export async function runShell(wh: Warehouse, options: ShellOptions): Promise<nu
         const wanted = args[0] as ResultFormat | undefined;
         if (wanted && RESULT_FORMATS.includes(wanted)) format = wanted;
         else {
-          print(`Error: .mode takes one of ${RESULT_FORMATS.join(', ')}`);
+          await print(`Error: .mode takes one of ${RESULT_FORMATS.join(', ')}`);
+          failures++;
+        }
+        break;
+      }
+      case '.maxrows': {
+        const wanted = args[0] ?? '';
+        if (wanted === 'all') maxRows = Number.POSITIVE_INFINITY;
+        else if (/^\d+$/.test(wanted) && Number(wanted) > 0) maxRows = Number(wanted);
+        else {
+          await print('Error: .maxrows takes a positive number or all');
           failures++;
         }
         break;
@@ -155,51 +227,72 @@ export async function runShell(wh: Warehouse, options: ShellOptions): Promise<nu
         timer = args[0] === 'on';
         break;
       default:
-        print(`Error: unknown command ${command} (try .help)`);
+        await print(`Error: unknown command ${command} (try .help)`);
         failures++;
     }
     return true;
   };
 
-  let buffer = '';
-  prompt(false);
-  for await (const line of lineQueue(rl)) {
-    if (buffer === '' && line.trim().startsWith('.')) {
-      remember(line.trim());
-      if (!(await dotCommand(line))) {
-        rl.close();
-        return failures;
-      }
-      prompt(false);
-      continue;
-    }
-    buffer += `${line}\n`;
-    if (!buffer.trim().endsWith(';')) {
-      prompt(buffer.trim() !== '');
-      if (buffer.trim() === '') buffer = '';
-      continue;
-    }
-    const sql = buffer;
-    buffer = '';
-    remember(sql.trim());
+  const runStatements = async (sql: string) => {
     const started = performance.now();
     try {
-      print(formatResult(await runQuery(wh, sql), format));
+      let printed = false;
+      await withWarehouse((wh) =>
+        runSql(wh, sql, async ({ result }) => {
+          if (printed && format === 'table') await sink.write('\n');
+          await renderResult(result, sink, { format, maxRows });
+          printed = true;
+        }),
+      );
     } catch (error) {
-      print(`Error: ${errorMessage(error)}`);
+      const text = sqlErrorText(error);
+      await print(/INTERRUPT/i.test(text) ? 'Interrupted' : `Error: ${text}`);
       failures++;
     }
-    if (timer) print(`Run time: ${((performance.now() - started) / 1000).toFixed(3)} s`);
+    if (timer) await print(`Run time: ${((performance.now() - started) / 1000).toFixed(3)} s`);
+  };
+
+  try {
     prompt(false);
-  }
-  if (buffer.trim() !== '') {
-    try {
-      print(formatResult(await runQuery(wh, buffer), format));
-    } catch (error) {
-      print(`Error: ${errorMessage(error)}`);
-      failures++;
+    for await (const line of lineQueue(rl)) {
+      if (sink.closed) break;
+      if (buffer === '' && line.trim().startsWith('.')) {
+        remember(line.trim());
+        if (!(await dotCommand(line))) return failures;
+        prompt(false);
+        continue;
+      }
+      buffer += `${line}\n`;
+      statementLines.push(line);
+      if (isBlankSql(buffer) && !buffer.includes(';')) {
+        // Nothing but blank lines or comments so far: not a statement yet.
+        if (buffer.trim() === '') {
+          buffer = '';
+          statementLines = [];
+        }
+        prompt(buffer !== '');
+        continue;
+      }
+      if (!buffer.trim().endsWith(';')) {
+        prompt(true);
+        continue;
+      }
+      const sql = buffer;
+      remember(statementLines.join('\n').trim());
+      buffer = '';
+      statementLines = [];
+      if (!isBlankSql(sql)) await runStatements(sql);
+      prompt(false);
     }
+    // Piped input may end without a final ';'; at a terminal, Ctrl-D leaves without running half a statement.
+    if (!options.terminal && !isBlankSql(buffer)) await runStatements(buffer);
+    else if (options.terminal) options.output.write('\n');
+    return failures;
+  } catch (error) {
+    await print(`Error: ${errorMessage(error)}`);
+    return failures + 1;
+  } finally {
+    process.off('SIGINT', onProcessSigint);
+    rl.close();
   }
-  rl.close();
-  return failures;
 }

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readCatalog } from '../catalog.ts';
-import { formatResult, toCellText } from '../format.ts';
+import { MlduckError } from '../errors.ts';
+import { formatResult, type ResultFormat, toCellText } from '../format.ts';
 import type { Warehouse } from '../warehouse.ts';
 
 function humanBytes(bytes: number): string {
@@ -14,11 +15,40 @@ function humanBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
+/** `--recent N`: a count of ingests, 0 or more. */
+export function parseRecent(value: string): number {
+  if (!/^\d+$/.test(value)) {
+    throw new MlduckError(`--recent takes a number of ingests, not '${value}'`, { kind: 'usage' });
+  }
+  return Number(value);
+}
+
+/** The bytes of the warehouse on disk: the file and its write-ahead log (not yet checkpointed data). */
+function warehouseBytes(path: string): number {
+  const wal = `${path}.wal`;
+  return statSync(path).size + (existsSync(wal) ? statSync(wal).size : 0);
+}
+
+export interface StatusOptions {
+  /** How many recent ingests to list (default 10). */
+  recent?: number;
+  /** `table` (default) is the report for people; csv/json/jsonl give the tables, views and ingests as data. */
+  format?: ResultFormat;
+  /** Width the tables fit (default: no limit). */
+  width?: number;
+}
+
 /** The text of `mlduck status`: what is in the warehouse and where it came from. */
-export async function statusReport(wh: Warehouse, options: { recent?: number } = {}): Promise<string> {
+export async function statusReport(wh: Warehouse, options: StatusOptions = {}): Promise<string> {
+  const format = options.format ?? 'table';
+  const width = options.width ?? Number.POSITIVE_INFINITY;
+  const recentCount = options.recent ?? 10;
+  if (!Number.isInteger(recentCount) || recentCount < 0) {
+    throw new MlduckError(`recent must be a count of ingests, not ${recentCount}`, { kind: 'usage' });
+  }
   const lines: string[] = [];
   const size =
-    wh.path !== ':memory:' && existsSync(wh.path) ? humanBytes(statSync(wh.path).size) : 'in memory';
+    wh.path !== ':memory:' && existsSync(wh.path) ? humanBytes(warehouseBytes(wh.path)) : 'in memory';
   const migrations = await wh.migrationStatus();
   lines.push(`warehouse ${wh.path} (${size}${wh.readOnly ? ', read-only' : ''})`);
   lines.push(
@@ -33,6 +63,32 @@ export async function statusReport(wh: Warehouse, options: { recent?: number } =
   const catalog = await readCatalog(wh);
   const tables = catalog.filter((r) => r.kind === 'table');
   const views = catalog.filter((r) => r.kind === 'view');
+  const recent = await wh.all(
+    `SELECT ingest_id, kind, path, status, rows_written, finished_at FROM ingest_log ORDER BY ingest_id DESC LIMIT ${recentCount}`,
+  );
+  if (format !== 'table') {
+    // As data: one row per relation, then the recent ingests, each as a record with a `section`.
+    const relations = catalog.map((r) => ({
+      section: r.kind,
+      name: r.name,
+      rows: r.rows ?? null,
+      description: r.comment ?? '',
+    }));
+    const ingests = recent.map((r) => ({
+      section: 'ingest',
+      name: String(r['path']),
+      rows: summarizeRowCount(r['rows_written']),
+      description: `${r['kind']} ${r['status']} #${r['ingest_id']} ${toCellText(r['finished_at'])}`,
+    }));
+    const all = [...relations, ...ingests];
+    return formatResult(
+      {
+        columns: ['section', 'name', 'rows', 'description'],
+        rows: all.map((r) => [r.section, r.name, r.rows, r.description]),
+      },
+      format,
+    );
+  }
   lines.push('', `tables (${tables.length}):`);
   lines.push(
     formatResult(
@@ -41,12 +97,10 @@ export async function statusReport(wh: Warehouse, options: { recent?: number } =
         rows: tables.map((t) => [t.name, t.rows, firstSentence(t.comment)]),
       },
       'table',
+      width,
     ),
   );
   lines.push('', `views (${views.length}): ${views.map((v) => v.name).join(', ') || '—'}`);
-  const recent = await wh.all(
-    `SELECT ingest_id, kind, path, status, rows_written, finished_at FROM ingest_log ORDER BY ingest_id DESC LIMIT ${options.recent ?? 10}`,
-  );
   lines.push('', `last ingests (${recent.length}):`);
   lines.push(
     formatResult(
@@ -62,15 +116,22 @@ export async function statusReport(wh: Warehouse, options: { recent?: number } =
         ]),
       },
       'table',
+      width,
     ),
   );
   return lines.join('\n');
 }
 
-function firstSentence(comment: string | null): string {
+/** The first sentence of a description (up to a full stop followed by a space or the end). */
+export function firstSentence(comment: string | null): string {
   if (!comment) return '';
-  const match = /^(.*?[.:])(\s|$)/.exec(comment);
-  return (match ? match[1]! : comment).slice(0, 100);
+  const match = /^(.*?\.)(\s|$)/.exec(comment);
+  return match ? match[1]! : comment;
+}
+
+function summarizeRowCount(json: unknown): number | null {
+  if (typeof json !== 'string') return null;
+  return Object.values(JSON.parse(json) as Record<string, number>).reduce((a, b) => a + b, 0);
 }
 
 function summarizeRows(json: unknown): string {

@@ -5796,11 +5796,11 @@ export interface TokenizedSplits {
   ingest_id: Int64;
   /** The manifest.json the split was read from (relative to the working directory when inside it). (`VARCHAR`) */
   manifest_path: string;
-  /** The output folder holding manifest.json and one folder per split. (`VARCHAR`) */
+  /** The output folder holding manifest.json and one folder per split, relative to the folder of the warehouse file (like split_dir). (`VARCHAR`) */
   output_dir: string;
   /** Split name: the stem of the input JSONL file. (`VARCHAR`) */
   split: string;
-  /** The folder of the split's shard_NNNN.parquet files and <split>_stats.json. (`VARCHAR`) */
+  /** The folder of the split's shard_NNNN.parquet files and <split>_stats.json, relative to the folder of the warehouse file (mlduck sets DuckDB's file_search_path there; in the DuckDB CLI run SET file_search_path = '<that folder>' when opening the warehouse from elsewhere). (`VARCHAR`) */
   split_dir: string;
   /** The tokenizer as named on the command line (Hub id or path). (`VARCHAR`) */
   tokenizer: string;

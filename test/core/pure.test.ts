@@ -49,10 +49,11 @@ describe('result formatting', () => {
   });
 
   it('shows NULL, truncates long cells and counts rows in tables', () => {
-    const out = formatResult({ columns: ['v'], rows: [[null], ['x'.repeat(200)]] }, 'table');
+    const out = formatResult({ columns: ['v'], rows: [[null], ['x'.repeat(200)]] }, 'table', 40);
     expect(out).toMatch(/NULL/);
-    expect(out).toMatch(/x{79}…/);
-    expect(out).toMatch(/\(2 rows\)$/);
+    expect(out).toMatch(/│ x{35}… │/);
+    expect(out.split('\n').every((line) => line.length <= 40)).toBe(true);
+    expect(out).toMatch(/\n2 rows$/);
   });
 });
 

@@ -1,0 +1,53 @@
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bundledLlama32TokenizerDir } from '../../ingest/tokenize/tokenizer.ts';
+import { migratedWarehouseFile, REPO_ROOT, runCli, tempDir } from '../helpers.ts';
+
+describe('paths that travel', () => {
+  it('tokenized_rows and tokenized_shards resolve from any working folder, and after moving warehouse and data together', async () => {
+    const project = tempDir();
+    const db = await migratedWarehouseFile(join(project, 'w.duckdb'));
+    const input = join(REPO_ROOT, 'examples', 'corpus', 'code', 'code_mini.jsonl');
+    const tokenize = await runCli(
+      [
+        '--db',
+        'w.duckdb',
+        'tokenize',
+        '--input',
+        input,
+        '--output',
+        'data/tokenized',
+        '--tokenizer',
+        bundledLlama32TokenizerDir()!,
+        '--max-seq-length',
+        '128',
+        '--workers',
+        '1',
+      ],
+      { cwd: project },
+    );
+    expect(tokenize.code).toBe(0);
+
+    const sql =
+      'SELECT (SELECT count(*) FROM tokenized_rows) AS n, (SELECT sum("rows") FROM tokenized_shards) AS m';
+    const here = await runCli(['--db', db, 'query', '-f', 'csv', sql], { cwd: project });
+    expect(here.stderr).toBe('');
+    const [, counts] = here.stdout.trim().split('\n');
+    const [n, m] = counts!.split(',').map(Number);
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBe(m);
+
+    // Elsewhere: another working folder, and the whole folder moved.
+    const elsewhere = await runCli(['--db', db, 'query', '-f', 'csv', sql], { cwd: tempDir() });
+    expect(elsewhere.stderr).toBe('');
+    expect(elsewhere.stdout).toBe(here.stdout);
+    const moved = join(tempDir(), 'moved');
+    cpSync(project, moved, { recursive: true });
+    const fromMoved = await runCli(['--db', join(moved, 'w.duckdb'), 'query', '-f', 'csv', sql], {
+      cwd: REPO_ROOT,
+    });
+    expect(fromMoved.stderr).toBe('');
+    expect(fromMoved.stdout).toBe(here.stdout);
+  }, 180_000); // tokenizes, then three queries: spawned CLIs
+});
