@@ -455,8 +455,10 @@ describe('qa: the CLI', () => {
     const bad = await runCli(['--db', db, 'ingest', 'qa', dir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/arc_challenge-predictions\.jsonl:2: .*label is missing or not a number/);
-    const usage = await runCli(['--db', db, 'ingest', 'qa', 'README.md']);
-    expect(usage.code).toBe(1);
+    // A file that is not an OLMES output is bad input (README: exit 2), named with what was expected.
+    const notQa = await runCli(['--db', db, 'ingest', 'qa', 'README.md']);
+    expect(notQa.code).toBe(2);
+    expect(notQa.stderr).toMatch(/README\.md: not an OLMES output/);
     const query = await runCli([
       '--db',
       db,
