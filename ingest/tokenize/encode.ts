@@ -271,12 +271,15 @@ class ParityCheckedEncoder implements DocumentEncoder {
       this.submitted += wanted;
       this.checker ??= this.startChecker();
       const checker = this.checker;
+      const last = this.submitted >= NATIVE_PARITY_DOCUMENTS;
       const check = (async () => {
         const [got, expected] = await Promise.all([
           result,
           checker.then((c) => c.encode(texts.slice(0, wanted))),
         ]);
         compareBatches(got, expected, wanted, first);
+        // Every document the gate wants is checked: the JS worker (and its memory) can go now.
+        if (last) await this.closeChecker();
       })();
       check.catch(() => {}); // observed by verified()
       this.checks.push(check);
@@ -286,12 +289,12 @@ class ParityCheckedEncoder implements DocumentEncoder {
 
   async verified(): Promise<void> {
     await Promise.all(this.checks);
-    if (this.checker && this.submitted >= NATIVE_PARITY_DOCUMENTS) {
-      // Every document the gate wants is checked: the JS worker (and its memory) can go.
-      const checker = this.checker;
-      this.checker = null;
-      await (await checker).close();
-    }
+  }
+
+  private async closeChecker(): Promise<void> {
+    const checker = this.checker;
+    this.checker = null;
+    await (await checker)?.close();
   }
 
   decode(ids: ArrayLike<number>): string {
@@ -328,10 +331,9 @@ export function compareBatches(
   }
 }
 
-/** A tokenizer.json read and checked on the main thread: its special ids (and the files, for decoding). */
+/** A tokenizer.json read and checked on the main thread: its special ids. */
 export interface LoadedTokenizer {
   readonly resolved: ResolvedTokenizer;
-  readonly files: TokenizerFiles;
   readonly special: SpecialIds;
   readonly eosToken: string | undefined;
   /** Which library worked out the special ids (and so is already loaded on this thread). */
@@ -355,11 +357,13 @@ export async function loadTokenizer(
   const key = JSON.stringify([resolved.sha256, resolved.configPath, eosToken ?? null, backend]);
   const cached = loadedCache.get(key);
   if (cached && cached.resolved.tokenizerJsonPath === resolved.tokenizerJsonPath) return cached;
-  const files = readTokenizerFiles(resolved);
+  // The parsed JSON (~100 MB of objects for a 128k vocabulary) is not kept: tokenizers.js, when something
+  // needs it on this thread, reads the file again.
+  let files: TokenizerFiles | null = readTokenizerFiles(resolved);
   let js: ReturnType<typeof loadJsTokenizer> | null = null;
   const buildJs = () => {
     try {
-      js ??= loadJsTokenizer(files);
+      js ??= loadJsTokenizer(files ?? readTokenizerFiles(resolved));
     } catch (error) {
       throw malformedTokenizer(resolved.tokenizerJsonPath, error);
     }
@@ -375,7 +379,8 @@ export async function loadTokenizer(
   } catch (error) {
     throw malformedTokenizer(resolved.tokenizerJsonPath, error);
   }
-  const loaded: LoadedTokenizer = { resolved, files, special, eosToken, via: backend, js: buildJs };
+  files = null;
+  const loaded: LoadedTokenizer = { resolved, special, eosToken, via: backend, js: buildJs };
   loadedCache.set(key, loaded);
   return loaded;
 }
