@@ -662,7 +662,7 @@ export interface IngestLog {
   sha256: string;
   /** Size of the input file in bytes. (`BIGINT`) */
   bytes: Int64;
-  /** ok (rows present), failed (nothing written; see error), replaced (a newer version of the same path replaced its rows; see replaced_by). (`VARCHAR`) */
+  /** ok (rows present); failed (nothing written; see error); running (announced, data not committed yet); interrupted (the process ended while running: its rows were removed on the next open); superseded (a newer version of the same path committed, rows being removed); replaced (rows removed; see replaced_by). (`VARCHAR`) */
   status: string;
   /** JSON object: table name → number of rows this ingest wrote. (`JSON`) */
   rows_written: Json | null;
@@ -688,7 +688,7 @@ export interface IngestSummary {
   kind: string | null;
   /** Number of files whose rows are currently in the warehouse (status ok). (`BIGINT`) */
   files: Int64 | null;
-  /** Number of ingests that failed and wrote nothing. (`BIGINT`) */
+  /** Number of ingests that failed or were interrupted (the process ended) and left nothing. (`BIGINT`) */
   failed_attempts: Int64 | null;
   /** Total size of the currently ingested files in bytes. (`HUGEINT`) */
   bytes: Int64 | null;
