@@ -18,7 +18,8 @@ const RELEASED: Record<string, string> = {
   '060_tokenized_splits.sql': 'ea55043d63deabdaa5f15dd7d059a2fa676969a14acc8b53c154e77d2c7f0c2d',
   '070_ingest_states.sql': 'd5fb7e33bf864bef0d709dc2dca369c471d3a508efabd0e936283dac44ff736d',
   '080_nan_policy.sql': 'd5cda06145306d4ee04975c207587b6c1fe31077926bc7e113fed981fe9c9ea0',
-  '090_tokenized_paths_from_warehouse.sql': '71399d1fce373c644d4a3c29ca486eacb854ed91077bf7274f4c637add0c8c2d',
+  '090_tokenized_paths_from_warehouse.sql':
+    '71399d1fce373c644d4a3c29ca486eacb854ed91077bf7274f4c637add0c8c2d',
 };
 
 describe('released migrations', () => {
