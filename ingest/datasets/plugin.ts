@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { MlduckError } from '../../src/errors.ts';
@@ -131,14 +131,17 @@ export const datasetsPlugin: MlduckPlugin = {
     datasets
       .command('show')
       .description(
-        'everything registered about one dataset: by path, or by purpose (latest version unless --version)',
+        'everything registered about one dataset: by path, or by purpose (latest version unless --data-version)',
       )
       .argument('<purpose|path>', 'a purpose (teacher_inputs) or a registered file path')
-      .option('--version <version>', 'this version (v1, v2.1, run_20251103_143022)')
+      // Not --version: that is mlduck's own, and commander gives it to the program wherever it stands.
+      .option('--data-version <version>', 'this version (v1, v2.1, run_20251103_143022)')
       .addOption(new Option('-f, --format <format>', 'output format').choices(RESULT_FORMATS).default('json'))
-      .action(async (what: string, flags: { version?: string; format: ResultFormat }) => {
+      .action(async (what: string, opts: { dataVersion?: string; format: ResultFormat }) => {
+        const flags = { version: opts.dataVersion, format: opts.format };
         const wh = await ctx.openWarehouse({ readOnly: true });
-        const byPath = existsSync(what);
+        // A registered file, not any folder that happens to share a purpose's name (./test).
+        const byPath = existsSync(what) && statSync(what).isFile();
         const reader = await wh.conn.runAndReadAll(
           byPath
             ? `SELECT d.*, l.input_path AS lineage_input, l.input_sha256 AS lineage_input_sha256, l.options AS lineage_options

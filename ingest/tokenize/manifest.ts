@@ -123,9 +123,21 @@ export function readManifest(outputDir: string, file: string = MANIFEST_FILE): M
 /** Writes the manifest atomically: a temp file, then a rename over the old one. */
 export function writeManifest(outputDir: string, manifest: Manifest, file: string = MANIFEST_FILE): void {
   const path = join(outputDir, file);
+  // A run that changed nothing leaves the manifest's bytes as they were, so registering it again is a no-op.
+  if (sameButCreatedAt(path, manifest)) return;
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
   renameSync(tmp, path);
+}
+
+function sameButCreatedAt(path: string, manifest: Manifest): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    const old = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+    return JSON.stringify({ ...old, created_at: '' }) === JSON.stringify({ ...manifest, created_at: '' });
+  } catch {
+    return false;
+  }
 }
 
 /** True when the split's shards exist with the sizes and the sha256 the manifest recorded (reads them all). */

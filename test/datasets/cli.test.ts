@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migratedWarehouseFile, REPO_ROOT, runCli, tempDir } from '../helpers.ts';
@@ -27,6 +27,22 @@ describe('mlduck datasets (CLI)', () => {
     expect(show.code).toBe(0);
     const shown = JSON.parse(show.stdout) as { path: string; version: string }[];
     expect(shown.map((r) => r.path)).toEqual(['data/mydataset/versions/v2.1/train.parquet']);
+
+    // --data-version picks a version (mlduck's own --version stays mlduck's); a folder named like a purpose
+    // (./train here) is not taken for a registered file.
+    const v1 = await runCli([...db, 'datasets', 'show', 'train', '--data-version', 'v1', '-f', 'json'], {
+      cwd,
+    });
+    expect(v1.code).toBe(0);
+    const versions = (JSON.parse(v1.stdout) as { version: string }[]).map((r) => r.version);
+    expect(versions.length).toBeGreaterThan(0);
+    expect(new Set(versions)).toEqual(new Set(['v1']));
+    mkdirSync(join(cwd, 'train'));
+    const folder = await runCli([...db, 'datasets', 'show', 'train', '-f', 'json'], { cwd });
+    expect(folder.code).toBe(0);
+    expect((JSON.parse(folder.stdout) as { path: string }[]).map((r) => r.path)).toEqual(
+      shown.map((r) => r.path),
+    );
 
     const missing = await runCli([...db, 'datasets', 'show', 'nothing_here'], { cwd });
     expect(missing.code).toBe(2);

@@ -19,6 +19,12 @@ describe('tokenize demo step', () => {
       expect(reports.map((r) => [r.kind, r.status, r.rows['tokenized_splits']])).toEqual([
         ['tokenize', 'ok', 5],
       ]);
+      // Run again on unchanged inputs: the manifest keeps its bytes, so the registration is a no-op.
+      const again = await tokenizePlugin.demo!(wh, {
+        examplesDir: join(REPO_ROOT, 'examples'),
+        out: memoryOutput(),
+      });
+      expect(again.map((r) => [r.kind, r.status])).toEqual([['tokenize', 'skipped']]);
     } finally {
       process.chdir(cwd);
     }
