@@ -22,6 +22,8 @@ export interface WalkOptions {
   recursive?: boolean;
   /** What the inputs are, for the "nothing found" message (e.g. "*.parquet files"). */
   expected: string;
+  /** What to do when a directory holds nothing accepted. */
+  emptyHint?: string;
 }
 
 /** `stat` of an input path, following links; a failure is one bad-input line saying what the path is. */
@@ -93,7 +95,10 @@ export function walkInputs(paths: readonly string[], options: WalkOptions): Walk
     const before = found.size;
     walk(path);
     if (found.size === before) {
-      throw new MlduckError(`no ${options.expected} in this directory`, { file: path });
+      throw new MlduckError(`no ${options.expected} in this directory`, {
+        file: path,
+        ...(options.emptyHint === undefined ? {} : { hint: options.emptyHint }),
+      });
     }
   }
   return [...found.values()];

@@ -5,6 +5,7 @@
  * - `combined_plotting_data_matched.pkl`: a DataFrame with run_id + ckpt_params/ckpt_data/ckpt_steps
  *   → finetune_pretrain_matched (+ _values, _curves), keyed to pretrain_checkpoints.
  */
+import { splitSpecial } from '../../src/values.ts';
 import type { IngestContext } from '../../src/warehouse.ts';
 import { appendCells } from './append.ts';
 import { type Column, Frame, LDict, type Lowered, LTuple, UNIT_NS } from './lowered.ts';
@@ -288,13 +289,7 @@ export async function writeMatched(ctx: IngestContext, m: Matched): Promise<void
         if (list) curveRows.push([ctx.ingestId, runIds[i]!, label.slice(0, -'_list'.length), list]);
         else skipped.add(label);
       } else if (typeof v === 'number') {
-        const special = Number.isNaN(v)
-          ? 'NaN'
-          : v === Infinity
-            ? 'Infinity'
-            : v === -Infinity
-              ? '-Infinity'
-              : null;
+        const { special } = splitSpecial(v);
         scalarRows.push([ctx.ingestId, runIds[i]!, label, family(label), special ? null : v, special]);
       } else if (typeof v === 'bigint') {
         scalarRows.push([ctx.ingestId, runIds[i]!, label, family(label), Number(v), null]);

@@ -4,6 +4,7 @@
  * numpy/pandas dtypes map directly; object columns are inferred from their values — uniform scalars get
  * their type, lists of scalars become LIST columns, anything mixed becomes JSON text with a warning.
  */
+import { splitSpecial } from '../../src/values.ts';
 import {
   type Column,
   Frame,
@@ -316,11 +317,9 @@ const INT_TYPES: Record<string, string> = {
   BigUint64Array: 'UBIGINT',
 };
 
+/** The NaN policy's marker (src/values.ts). */
 function specialOf(x: number): string | null {
-  if (Number.isNaN(x)) return 'NaN';
-  if (x === Number.POSITIVE_INFINITY) return 'Infinity';
-  if (x === Number.NEGATIVE_INFINITY) return '-Infinity';
-  return null;
+  return splitSpecial(x).special;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import { MlduckError } from '../../src/errors.ts';
 import type { Output } from '../../src/output.ts';
 import type { MlduckPlugin } from '../../src/plugin.ts';
+import { progressBar } from '../../src/progress.ts';
 import { Warehouse } from '../../src/warehouse.ts';
 import { defaultWorkers } from './encode.ts';
 import { mergeRankManifests } from './merge.ts';
@@ -49,38 +49,23 @@ function numberFlag(name: string, value: string, integer: boolean): number {
   return n;
 }
 
-/** A progress bar on a terminal (files, documents, tokens/s, ETA by bytes read); nothing when piped. */
+/** The progress bar (src/progress.ts) fed with files, the split, documents and tokens/s, by bytes read. */
 function progressReporter(out: Output): { update: (p: TokenizeProgress) => void; stop: () => void } {
-  if (!out.interactive) return { update: () => {}, stop: () => {} };
-  const started = performance.now();
-  const bar = new cliProgress.SingleBar(
-    {
-      format:
-        'tokenize |{bar}| {percentage}% files {files} · {split} · {docs} docs · {rate} tok/s · ETA {eta_formatted}',
-      hideCursor: true,
-      etaBuffer: 50,
-      stream: process.stderr,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let begun = false;
+  const bar = progressBar(out, 'tokenize');
   return {
-    update: (p) => {
-      const seconds = Math.max(1e-3, (performance.now() - started) / 1000);
-      const payload = {
-        files: `${p.filesDone}/${p.filesTotal}`,
-        split: p.split,
-        docs: p.documents,
-        rate: Math.round(p.tokens / seconds),
-      };
-      if (!begun) {
-        bar.start(Math.max(1, p.bytesTotal), p.bytesRead, payload);
-        begun = true;
-      } else bar.update(Math.min(p.bytesRead, p.bytesTotal), payload);
-    },
-    stop: () => {
-      if (begun) bar.stop();
-    },
+    update: (p) =>
+      bar.update({
+        done: p.bytesRead,
+        total: p.bytesTotal,
+        counters: {
+          files: `${p.filesDone}/${p.filesTotal}`,
+          split: p.split,
+          docs: p.documents,
+          tokens: p.tokens,
+        },
+        rateOf: 'tokens',
+      }),
+    stop: () => bar.stop(),
   };
 }
 

@@ -4,7 +4,6 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
-  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -12,8 +11,9 @@ import {
 import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { confinedPath, safeSegment } from '../../src/confine.ts';
-import { errorMessage, MlduckError } from '../../src/errors.ts';
+import { MlduckError } from '../../src/errors.ts';
 import { MLDUCK_VERSION } from '../../src/version.ts';
+import { walkInputs } from '../../src/walk.ts';
 import { recordedPath, sha256File } from '../../src/warehouse.ts';
 import {
   chooseBackend,
@@ -137,60 +137,6 @@ interface InputFile {
 }
 
 /** A link that cannot be followed (a loop, or a broken link to a .jsonl name) is bad input. */
-function linkError(path: string, display: string, error: unknown): MlduckError {
-  const code = (error as NodeJS.ErrnoException).code;
-  return new MlduckError(
-    code === 'ELOOP' ? 'symbolic link loop' : `cannot read it (${code ?? errorMessage(error)})`,
-    { file: display, hint: `fix or remove the link ${path}` },
-  );
-}
-
-/**
- * The *.jsonl files under `absolute`, sorted by name at every level. Symbolic links are followed; a folder
- * already visited (by its real path) is not walked twice, so a link back up the tree ends the walk instead
- * of looping.
- */
-function listJsonlFiles(absolute: string, display: string, recursive: boolean, cwd: string): string[] {
-  let top: ReturnType<typeof statSync>;
-  try {
-    top = statSync(absolute);
-  } catch (error) {
-    throw linkError(absolute, display, error);
-  }
-  if (top.isFile()) return [absolute];
-  const files: string[] = [];
-  const visited = new Set<string>();
-  const walk = (dir: string) => {
-    const real = realpathSync(dir);
-    if (visited.has(real)) return;
-    visited.add(real);
-    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      let isDirectory = entry.isDirectory();
-      let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
-        try {
-          const target = statSync(path);
-          isDirectory = target.isDirectory();
-          isFile = target.isFile();
-        } catch (error) {
-          // A dangling link to something that is not a corpus file is none of our business.
-          if ((error as NodeJS.ErrnoException).code === 'ELOOP' || entry.name.endsWith('.jsonl')) {
-            throw linkError(path, recordedPath(path, cwd), error);
-          }
-          continue;
-        }
-      }
-      if (isDirectory) {
-        if (recursive) walk(path);
-      } else if (isFile && entry.name.endsWith('.jsonl')) files.push(path);
-    }
-  };
-  walk(absolute);
-  return files;
-}
-
 /** The JSONL files of the input (a file, or a folder; sorted; nested folders with `recursive`). */
 export function discoverInputs(input: string, recursive: boolean, cwd: string): InputFile[] {
   const absolute = resolve(cwd, input);
@@ -201,13 +147,13 @@ export function discoverInputs(input: string, recursive: boolean, cwd: string): 
       hint: 'pass --input <folder or .jsonl file>',
     });
   }
-  const files = listJsonlFiles(absolute, input, recursive, cwd);
-  if (files.length === 0) {
-    throw new MlduckError(`No JSONL files found in ${input}`, {
-      kind: 'usage',
-      hint: recursive ? 'the folder holds no *.jsonl files' : 'use --recursive for nested directories',
-    });
-  }
+  // The one walker: sorted by name at every level, links followed, each folder visited once.
+  const files = walkInputs([absolute], {
+    accept: (name) => name.endsWith('.jsonl'),
+    recursive,
+    expected: '*.jsonl files',
+    emptyHint: recursive ? 'the folder holds no *.jsonl files' : 'use --recursive for nested directories',
+  }).map((found) => found.path);
   const bySplit = new Map<string, InputFile>();
   const inputs = files.map((file) => {
     const display = recordedPath(file, cwd);
