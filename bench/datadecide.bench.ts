@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { METRIC_COLUMNS, METRICS } from '../ingest/datadecide/columns.ts';
 import { ingestDatadecide } from '../ingest/datadecide/ingest.ts';
-import { sqlIdent, sqlString, Warehouse } from '../src/warehouse.ts';
+import { sqlIdent, sqlString } from '../src/sql.ts';
+import { Warehouse } from '../src/warehouse.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXAMPLES = join(ROOT, 'examples', 'datadecide');

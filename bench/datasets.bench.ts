@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scanDatasets } from '../ingest/datasets/scan.ts';
-import { sha256File, Warehouse } from '../src/warehouse.ts';
+import { sha256File } from '../src/hash.ts';
+import { Warehouse } from '../src/warehouse.ts';
 
 const scale = Number(process.env['BENCH_SCALE'] ?? '1');
 const files = Math.max(6, Math.round(400 * scale));

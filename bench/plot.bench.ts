@@ -16,7 +16,8 @@ import { MODEL_SIZES } from '../ingest/datadecide/schedule.ts';
 import { RECIPE_DISPLAY_NAMES } from '../ingest/qa/layout.ts';
 import { CURVES_BASE, curvesChart } from '../plot/charts/curves.ts';
 import { renderSvg, svgToPng } from '../plot/render.ts';
-import { sqlString, Warehouse } from '../src/warehouse.ts';
+import { sqlString } from '../src/sql.ts';
+import { Warehouse } from '../src/warehouse.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const scale = Number(process.env['BENCH_SCALE'] ?? '1');

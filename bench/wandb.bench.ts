@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ingestWandb } from '../ingest/wandb/ingest.ts';
-import { sqlString, Warehouse } from '../src/warehouse.ts';
+import { sqlString } from '../src/sql.ts';
+import { Warehouse } from '../src/warehouse.ts';
 
 const scale = Number(process.env['BENCH_SCALE'] ?? '1');
 const rows = Math.max(1000, Math.round(1_000_000 * scale));

@@ -2,7 +2,8 @@
 // missing (a table, a filter that selects nothing, a column), and titles taken from column comments.
 import type { TopLevelSpec } from 'vega-lite';
 import { MlduckError, oneLineDuckDBMessage } from '../src/errors.ts';
-import { type Row, sqlIdent, sqlString, type Warehouse } from '../src/warehouse.ts';
+import { sqlIdent, sqlString } from '../src/sql.ts';
+import type { Row, Warehouse } from '../src/warehouse.ts';
 
 import type { MARKS } from './names.ts';
 

@@ -1,5 +1,5 @@
+import { sqlIdent } from './sql.ts';
 import type { Warehouse } from './warehouse.ts';
-import { sqlIdent } from './warehouse.ts';
 
 export interface CatalogColumn {
   name: string;

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   type DuckDBConnection,
   DuckDBInstance,
@@ -8,7 +7,10 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { errorMessage, MlduckError } from './errors.ts';
+import { sha256File, sha256Text } from './hash.ts';
 import { discardOpenWriters } from './load.ts';
+import { recordedPath, warehouseFolder } from './paths.ts';
+import { sqlIdent, sqlString } from './sql.ts';
 import { MLDUCK_VERSION, PACKAGE_ROOT } from './version.ts';
 
 export const DEFAULT_DB_PATH = 'warehouse.duckdb';
@@ -184,51 +186,6 @@ function openError(path: string, readOnly: boolean, error: unknown): MlduckError
   return new MlduckError(`cannot open warehouse ${path}: ${message}`, { kind: 'input', cause: error });
 }
 
-/** SQL string literal. */
-export function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
-/** SQL identifier, always quoted so keys with `/`, `.` or `:` stay verbatim. */
-export function sqlIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** Streams a file through sha256; never holds it in memory. */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** How a path is recorded: relative to the working directory when inside it, so warehouses stay portable. */
-export function recordedPath(path: string, cwd: string = process.cwd()): string {
-  const absolute = resolve(cwd, path);
-  const rel = relative(cwd, absolute);
-  if (rel && !rel.startsWith('..') && !rel.startsWith(sep) && !/^[a-zA-Z]:/.test(rel))
-    return rel.split(sep).join('/');
-  return absolute;
-}
-
-/** The folder a warehouse file is in (absolute); the working folder for `:memory:`. */
-export function warehouseFolder(dbPath: string): string {
-  return dbPath === ':memory:' ? process.cwd() : dirname(resolve(dbPath));
-}
-
-/**
- * How a path a view reads is recorded: relative to the warehouse file's folder (with `/`), so the
- * warehouse and its data can move together and be opened from any working folder (see `Warehouse.open`).
- */
-export function pathFromWarehouse(dbPath: string, path: string): string {
-  return pathFromFolder(warehouseFolder(dbPath), path);
-}
-
-/** `path` relative to `folder`, with `/` separators. */
-export function pathFromFolder(folder: string, path: string): string {
-  const rel = relative(folder, resolve(path));
-  return rel === '' ? '.' : rel.split(sep).join('/');
-}
-
 function listSqlFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -236,9 +193,7 @@ function listSqlFiles(dir: string): string[] {
     .sort();
 }
 
-function checksum(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+const checksum = sha256Text;
 
 const MIGRATION_NAME = /^(\d{3,})_[a-z0-9_]+\.sql$/;
 

@@ -4,7 +4,8 @@
  * file lacks it and checked where it has it.
  */
 import { MlduckError } from '../../src/errors.ts';
-import { type IngestContext, sqlIdent, sqlString } from '../../src/warehouse.ts';
+import { sqlIdent, sqlString } from '../../src/sql.ts';
+import type { IngestContext } from '../../src/warehouse.ts';
 import {
   COMPUTED_LR_COLUMNS,
   columnRole,

@@ -8,7 +8,8 @@
  * The upstream outer merge of the two is what the pretrain_current_* views do across ingests.
  */
 import { MlduckError } from '../../src/errors.ts';
-import { type IngestContext, sqlIdent, sqlString } from '../../src/warehouse.ts';
+import { sqlIdent, sqlString } from '../../src/sql.ts';
+import type { IngestContext } from '../../src/warehouse.ts';
 import {
   DROPPED_RAW_METRICS,
   METRICS,

@@ -3,7 +3,8 @@
  * cell by cell with the pretrain_seed_stats view; disagreements beyond 1e-9 relative are reported.
  */
 import { MlduckError } from '../../src/errors.ts';
-import { type IngestContext, sqlIdent, sqlString } from '../../src/warehouse.ts';
+import { sqlIdent, sqlString } from '../../src/sql.ts';
+import type { IngestContext } from '../../src/warehouse.ts';
 import { columnRole, SEED_STATS_COLUMNS } from './columns.ts';
 import { SEED_STATS_KEY_COLUMNS } from './detect.ts';
 import { checkDuplicates, valueAndSpecial } from './full-eval.ts';

@@ -1,5 +1,5 @@
 /** DataDecide seeds: Hugging Face (and later datadec) name them, full_eval numbers them 0–4. Pure. */
-import { sqlString } from '../../src/warehouse.ts';
+import { sqlString } from '../../src/sql.ts';
 
 /** datadec `SEED_MAP`: seed names → the 0–4 seed index of full_eval (0 = the default seed 6198). */
 export const SEED_MAP: Readonly<Record<string, number>> = {

@@ -2,7 +2,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { errorMessage, MlduckError, oneLineDuckDBMessage } from '../../src/errors.ts';
 import { appendRows, type JsCell } from '../../src/load.ts';
-import { sqlIdent, sqlString } from '../../src/warehouse.ts';
+import { sqlIdent, sqlString } from '../../src/sql.ts';
 
 export interface SourceColumn {
   name: string;

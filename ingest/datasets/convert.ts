@@ -5,7 +5,10 @@
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { errorMessage, MlduckError, oneLineDuckDBMessage } from '../../src/errors.ts';
-import { recordedPath, sha256File, sqlIdent, sqlString, type Warehouse } from '../../src/warehouse.ts';
+import { sha256File } from '../../src/hash.ts';
+import { recordedPath } from '../../src/paths.ts';
+import { sqlIdent, sqlString } from '../../src/sql.ts';
+import type { Warehouse } from '../../src/warehouse.ts';
 import { formatOf, parseFileName } from './classify.ts';
 import { assertJsonDepth, readerSql } from './inspect.ts';
 

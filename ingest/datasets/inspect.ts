@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { errorMessage, MlduckError, oneLineDuckDBMessage } from '../../src/errors.ts';
 import { MAX_JSON_DEPTH, tooDeepInFile } from '../../src/json-depth.ts';
-import { sqlString } from '../../src/warehouse.ts';
+import { sqlString } from '../../src/sql.ts';
 import type { DataFormat } from './classify.ts';
 
 export interface ColumnInfo {

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MlduckError } from '../../src/errors.ts';
-import { sha256File } from '../../src/warehouse.ts';
+import { sha256File } from '../../src/hash.ts';
 import { classifyPath, formatOf, parseFileName, rootPrefix } from './classify.ts';
 import { inspectFile } from './inspect.ts';
 import {

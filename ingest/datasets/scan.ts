@@ -8,14 +8,11 @@ import { createHash } from 'node:crypto';
 import { type Dirent, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { errorMessage, MlduckError } from '../../src/errors.ts';
+import { sha256File } from '../../src/hash.ts';
 import { appendRows } from '../../src/load.ts';
-import {
-  type IngestReport,
-  recordedPath,
-  sha256File,
-  sqlString,
-  type Warehouse,
-} from '../../src/warehouse.ts';
+import { recordedPath } from '../../src/paths.ts';
+import { sqlString } from '../../src/sql.ts';
+import type { IngestReport, Warehouse } from '../../src/warehouse.ts';
 import { type ClassifyContext, classifyPath, formatOf, rootPrefix } from './classify.ts';
 import { type ColumnInfo, inspectFile } from './inspect.ts';
 import { looksLikeManifest, type ParsedManifest, parseManifest } from './manifests.ts';

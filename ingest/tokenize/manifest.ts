@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MlduckError } from '../../src/errors.ts';
-import { sha256File } from '../../src/warehouse.ts';
+import { sha256File } from '../../src/hash.ts';
 import type { PackingStrategy } from './packer.ts';
 import type { ShardInfo } from './shard-writer.ts';
 

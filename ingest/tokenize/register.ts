@@ -1,14 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import {
-  type IngestReport,
-  pathFromFolder,
-  pathFromWarehouse,
-  sqlString,
-  type Warehouse,
-  warehouseFolder,
-} from '../../src/warehouse.ts';
+import { pathFromFolder, pathFromWarehouse, warehouseFolder } from '../../src/paths.ts';
+import { sqlString } from '../../src/sql.ts';
+import type { IngestReport, Warehouse } from '../../src/warehouse.ts';
 import { MANIFEST_FILE, type Manifest } from './manifest.ts';
 
 export const TOKENIZE_KIND = 'tokenize';

@@ -12,9 +12,10 @@ import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { confinedPath, safeSegment } from '../../src/confine.ts';
 import { MlduckError } from '../../src/errors.ts';
+import { sha256File } from '../../src/hash.ts';
+import { recordedPath } from '../../src/paths.ts';
 import { MLDUCK_VERSION } from '../../src/version.ts';
 import { walkInputs } from '../../src/walk.ts';
-import { recordedPath, sha256File } from '../../src/warehouse.ts';
 import {
   chooseBackend,
   createEncoder,

@@ -10,7 +10,7 @@ import {
   LIST,
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
-import { sqlString } from '../../src/warehouse.ts';
+import { sqlString } from '../../src/sql.ts';
 import { IGNORE_INDEX, type PackedRow } from './packer.ts';
 
 /** One written shard, as the manifest records it. */

@@ -4,7 +4,7 @@
  * Numbers (and numeric strings, NaN/Inf) go to wandb_history, anything else to wandb_history_objects.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { sqlIdent, sqlString } from '../../src/warehouse.ts';
+import { sqlIdent, sqlString } from '../../src/sql.ts';
 import { finiteSql, rawDoubleSql, specialSql, timestampSql } from './json-values.ts';
 
 /** Columns of the wide v0 history that are not metrics. */

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MlduckError } from '../../src/errors.ts';
 import { type IngestRunOptions, ingestWith, type Source } from '../../src/source.ts';
-import { type IngestContext, type IngestReport, sqlString, type Warehouse } from '../../src/warehouse.ts';
+import { sqlString } from '../../src/sql.ts';
+import type { IngestContext, IngestReport, Warehouse } from '../../src/warehouse.ts';
 import {
   jsonToMapSql,
   loadJsonHistory,

@@ -7,7 +7,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { MlduckError } from '../../src/errors.ts';
 import { MAX_JSON_DEPTH } from '../../src/json-depth.ts';
 import { TableWriter } from '../../src/load.ts';
-import { sqlString } from '../../src/warehouse.ts';
+import { sqlString } from '../../src/sql.ts';
 import {
   finiteSql,
   rawDoubleSql,

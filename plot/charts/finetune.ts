@@ -1,7 +1,7 @@
 // dr_showntell's chart: the score after fine-tuning against the matched pretraining checkpoint's score,
 // coloured by recipe, sized by model size, a panel per score, with the y = x line (no change).
 import type { TopLevelSpec } from 'vega-lite';
-import { sqlString } from '../../src/warehouse.ts';
+import { sqlString } from '../../src/sql.ts';
 import {
   type Chart,
   type ChartDefinition,

@@ -24,7 +24,7 @@ import {
   PPL_SETS,
   rawPplColumn,
 } from '../../ingest/datadecide/columns.ts';
-import { sqlIdent, sqlString } from '../../src/warehouse.ts';
+import { sqlIdent, sqlString } from '../../src/sql.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLES = join(ROOT, 'examples', 'datadecide');

@@ -1,6 +1,7 @@
 import { type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import { type CatalogRelation, readCatalog } from '../catalog.ts';
-import { sqlIdent, type Warehouse } from '../warehouse.ts';
+import { sqlIdent } from '../sql.ts';
+import type { Warehouse } from '../warehouse.ts';
 
 /** TS type of a value nested inside LIST/STRUCT/MAP (JSON stays text there: only top-level JSON is parsed). */
 export function tsTypeFor(type: DuckDBType, topLevel = true): string {

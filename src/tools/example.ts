@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
-import { sqlIdent, sqlString, type Warehouse } from '../warehouse.ts';
+import { sqlIdent, sqlString } from '../sql.ts';
+import type { Warehouse } from '../warehouse.ts';
 
 /**
  * The storage format of the example warehouse: 'v1.0.0' writes storage version 64, which every DuckDB from

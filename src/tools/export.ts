@@ -3,8 +3,9 @@ import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type CatalogColumn, readCatalog } from '../catalog.ts';
 import { errorMessage, MlduckError } from '../errors.ts';
+import { sqlIdent, sqlString } from '../sql.ts';
 import { MLDUCK_VERSION } from '../version.ts';
-import { sqlIdent, sqlString, Warehouse } from '../warehouse.ts';
+import { Warehouse } from '../warehouse.ts';
 
 export const MANIFEST_NAME = 'export_manifest.json';
 

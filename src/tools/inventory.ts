@@ -1,6 +1,7 @@
 import { type CatalogRelation, readCatalog, undocumented } from '../catalog.ts';
 import { MlduckError } from '../errors.ts';
-import { sqlIdent, type Warehouse } from '../warehouse.ts';
+import { sqlIdent } from '../sql.ts';
+import type { Warehouse } from '../warehouse.ts';
 
 export interface InventoryOptions {
   /** Add each source's sha256 and ingest time (off by default: files the demo itself generates, such as

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MlduckError, oneLineDuckDBMessage } from '../../src/errors.ts';
 import { formatResult, toJsonValue } from '../../src/format.ts';
+import { recordedPath } from '../../src/paths.ts';
+import { sqlIdent, sqlString } from '../../src/sql.ts';
 import { numericCell, specialFromString, splitSpecial } from '../../src/values.ts';
-import { recordedPath, resolveDbPath, sqlIdent, sqlString } from '../../src/warehouse.ts';
+import { resolveDbPath } from '../../src/warehouse.ts';
 
 describe('the NaN/±Inf policy', () => {
   it('splits non-finite numbers into NULL plus a special marker', () => {

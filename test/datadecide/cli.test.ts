@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sqlString } from '../../src/warehouse.ts';
+import { sqlString } from '../../src/sql.ts';
 import { runCli, tempDir } from '../helpers.ts';
 import { queryFile, SAMPLE } from './sample.ts';
 

@@ -10,7 +10,7 @@ import {
   splitMetricColumn,
   TASKS,
 } from '../../ingest/datadecide/columns.ts';
-import { sqlString } from '../../src/warehouse.ts';
+import { sqlString } from '../../src/sql.ts';
 import { REPO_ROOT } from '../helpers.ts';
 import { queryFile, SAMPLE } from './sample.ts';
 

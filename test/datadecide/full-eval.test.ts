@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestDatadecide } from '../../ingest/datadecide/ingest.ts';
 import { MlduckError } from '../../src/errors.ts';
-import { sqlString, Warehouse } from '../../src/warehouse.ts';
+import { sqlString } from '../../src/sql.ts';
+import { Warehouse } from '../../src/warehouse.ts';
 import { queryFile, SAMPLE } from './sample.ts';
 
 let dir: string;

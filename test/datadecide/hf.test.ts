@@ -6,7 +6,8 @@ import { METRIC_COLUMNS } from '../../ingest/datadecide/columns.ts';
 import { pythonDictToJsonSql } from '../../ingest/datadecide/hf.ts';
 import { ingestDatadecide } from '../../ingest/datadecide/ingest.ts';
 import { MlduckError } from '../../src/errors.ts';
-import { sqlIdent, sqlString, Warehouse } from '../../src/warehouse.ts';
+import { sqlIdent, sqlString } from '../../src/sql.ts';
+import { Warehouse } from '../../src/warehouse.ts';
 import { REPO_ROOT } from '../helpers.ts';
 import { queryFile, SAMPLE } from './sample.ts';
 

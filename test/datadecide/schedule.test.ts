@@ -6,7 +6,7 @@ import {
   ScheduleCalculator,
   scheduleConstants,
 } from '../../ingest/datadecide/schedule.ts';
-import { sqlString } from '../../src/warehouse.ts';
+import { sqlString } from '../../src/sql.ts';
 import { queryFile, SAMPLE } from './sample.ts';
 
 interface SampleSchedule extends Record<string, unknown> {

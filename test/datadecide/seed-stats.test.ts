@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_COLUMNS } from '../../ingest/datadecide/columns.ts';
 import { ingestDatadecide } from '../../ingest/datadecide/ingest.ts';
-import { sqlIdent, sqlString, Warehouse } from '../../src/warehouse.ts';
+import { sqlIdent, sqlString } from '../../src/sql.ts';
+import { Warehouse } from '../../src/warehouse.ts';
 import { REPO_ROOT } from '../helpers.ts';
 import { queryFile } from './sample.ts';
 

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanDatasets } from '../../ingest/datasets/scan.ts';
-import { sha256File } from '../../src/warehouse.ts';
+import { sha256File } from '../../src/hash.ts';
 import { tempDir, tempWarehouse } from '../helpers.ts';
 
 describe('tokenized outputs (mlduck tokenize manifest with shard_files)', () => {
