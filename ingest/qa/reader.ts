@@ -3,8 +3,9 @@
  * main thread's callbacks, which write to DuckDB. Reading and parsing (gunzip, tar, JSON) then run beside
  * the appends instead of between them.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { MlduckError } from '../../src/errors.ts';
+import { startTsWorker } from '../../src/worker.ts';
 import type { QuestionBatch } from './batch.ts';
 import type { TaskFileRef } from './layout.ts';
 import type { PredictionsSummary } from './predictions.ts';
@@ -40,7 +41,7 @@ export class UnitReader {
 
   /** Reads the unit; resolves when all of it went through the callbacks, rejects at the first error. */
   read(request: ReadRequest, callbacks: ReaderCallbacks): Promise<void> {
-    this.worker ??= new Worker(new URL('./reader-worker.mjs', import.meta.url));
+    this.worker ??= startTsWorker(new URL('./reader-worker.ts', import.meta.url));
     const worker = this.worker;
     const ack: MainMessage = { type: 'ack' };
     return new Promise<void>((resolve, reject) => {

@@ -1,9 +1,7 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type ErrorKind, errorMessage, MlduckError } from '../../src/errors.ts';
+import { startTsWorker } from '../../src/worker.ts';
 import {
   jsTokenLookup,
   loadJsTokenizer,
@@ -109,25 +107,6 @@ function fromWorkerError(error: WorkerError): MlduckError {
     ...(error.hint === undefined ? {} : { hint: error.hint }),
     ...(error.file === undefined ? {} : { file: error.file }),
   });
-}
-
-/**
- * Starts a worker thread on a TypeScript entry. Workers do not inherit the tsx loader the CLI registers
- * in-process, so a tiny CommonJS bootstrap registers tsx inside the worker first, then imports the entry.
- */
-function startTsWorker(entry: URL, workerData: unknown): Worker {
-  // tsx's ESM API entry, found through its package.json (import.meta.resolve is missing under vitest).
-  const api = pathToFileURL(
-    join(
-      dirname(createRequire(import.meta.url).resolve('tsx/package.json')),
-      'dist',
-      'esm',
-      'api',
-      'index.mjs',
-    ),
-  ).href;
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(code, { eval: true, workerData });
 }
 
 class WorkerPoolEncoder implements DocumentEncoder {
