@@ -96,6 +96,7 @@ function templateKey(): string {
       hash.update(`${dir}/${name}\0`).update(readFileSync(join(full, name)));
   }
   hash.update(readFileSync(join(REPO_ROOT, 'src', 'warehouse.ts')));
+  hash.update(readFileSync(join(REPO_ROOT, 'src', 'migrations.ts')));
   hash.update(readFileSync(join(REPO_ROOT, 'node_modules', '@duckdb', 'node-api', 'package.json')));
   return hash.digest('hex').slice(0, 16);
 }
