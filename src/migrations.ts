@@ -123,11 +123,10 @@ export async function migrate(
     try {
       await wh.transaction(async (conn) => {
         await conn.run(text);
-        await conn.run('INSERT INTO schema_migrations VALUES ($1, $2, $3, now())', [
-          MIGRATION_NAME.exec(file)![1]!,
-          file,
-          checksum(text),
-        ]);
+        await conn.run(
+          'INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, now())',
+          [MIGRATION_NAME.exec(file)![1]!, file, checksum(text)],
+        );
       });
     } catch (error) {
       throw new MlduckError(`migration ${file} failed: ${errorMessage(error)}`, {
@@ -189,7 +188,10 @@ async function syncViews(wh: Warehouse, dirs: SchemaDirs): Promise<string[]> {
       }
       await wh.transaction(async (tx) => {
         await tx.run('DELETE FROM schema_views WHERE name = $1', [item.file]);
-        await tx.run('INSERT INTO schema_views VALUES ($1, $2, now())', [item.file, checksum(item.text)]);
+        await tx.run('INSERT INTO schema_views (name, checksum, applied_at) VALUES ($1, $2, now())', [
+          item.file,
+          checksum(item.text),
+        ]);
       });
       applied.push(item.file);
     }

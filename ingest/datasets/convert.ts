@@ -117,7 +117,9 @@ export async function convertDataset(
     );
     await conn.run('DELETE FROM datasets_lineage WHERE output_path = $1', [outputRecorded]);
     await conn.run(
-      `INSERT INTO datasets_lineage VALUES ($1, $2, $3, $4, $5, $6, $7, 'convert', $8::JSON, now())`,
+      `INSERT INTO datasets_lineage (ingest_id, output_path, output_sha256, output_rows, input_path, input_sha256,
+         input_rows, operation, options, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'convert', $8::JSON, now())`,
       [
         ingestId,
         outputRecorded,

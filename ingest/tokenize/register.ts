@@ -35,7 +35,9 @@ export async function registerTokenizedOutput(
           : `LEFT JOIN read_text([${statsFiles.map(sqlString).join(', ')}]) st
                ON st.filename = ${sqlString(resolve(outputDir))} || '/' || sp.split || '/' || (sp.e->>'stats_file')`;
       await ctx.conn.run(
-        `INSERT INTO tokenized_splits
+        `INSERT INTO tokenized_splits (ingest_id, manifest_path, output_dir, split, split_dir, tokenizer,
+           tokenizer_sha256, max_seq_length, packing, label_convention, shards, sequences, samples, tokens,
+           pad_tokens, input_path, input_bytes, input_sha256, fingerprint, shard_files, stats, created_at)
          WITH m AS (SELECT content::JSON AS j FROM read_text(${sqlString(ctx.absolutePath)})),
          sp AS (SELECT k AS split, j->'splits'->k AS e, j FROM m, unnest(json_keys(j->'splits')) AS t(k))
          SELECT
