@@ -29,14 +29,22 @@ export function progressBar(out: Output, label: string): Progress {
   const started = performance.now();
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} |{bar}| {percentage}% {counters} · ETA {eta_formatted}`,
+      format: `${label} |{bar}| {percentage}% {counters} · ETA {remaining}`,
       hideCursor: true,
-      etaBuffer: 50,
       stream: process.stderr,
     },
     cliProgress.Presets.shades_classic,
   );
   let begun = false;
+  // By the work done so far; "…" until there is some (cli-progress's own shows NaN/Infinity early on).
+  const eta = (state: ProgressState): string => {
+    const seconds = (performance.now() - started) / 1000;
+    if (state.done <= 0 || seconds <= 0) return '…';
+    const left = (Math.max(0, state.total - state.done) * seconds) / state.done;
+    return left < 60
+      ? `${Math.ceil(left)}s`
+      : `${Math.floor(left / 60)}m${String(Math.ceil(left % 60)).padStart(2, '0')}s`;
+  };
   const payload = (state: ProgressState) => {
     const parts = Object.entries(state.counters).map(
       ([name, value]) => `${typeof value === 'number' ? value.toLocaleString('en-US') : value} ${name}`,
@@ -46,7 +54,7 @@ export function progressBar(out: Output, label: string): Progress {
       const count = Number(state.counters[state.rateOf] ?? 0);
       parts.push(`${Math.round(count / seconds).toLocaleString('en-US')} ${state.rateOf}/s`);
     }
-    return { counters: parts.join(' · ') };
+    return { counters: parts.join(' · '), remaining: eta(state) };
   };
   return {
     update: (state) => {
