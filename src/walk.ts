@@ -93,8 +93,10 @@ export function walkInputs(paths: readonly string[], options: WalkOptions): Walk
       continue;
     }
     const before = found.size;
+    // A folder walked already (named twice, or inside another named one) is no empty folder.
+    const seen = visited.has(realpathSync(path));
     walk(path);
-    if (found.size === before) {
+    if (!seen && found.size === before) {
       throw new MlduckError(`no ${options.expected} in this directory`, {
         file: path,
         ...(options.emptyHint === undefined ? {} : { hint: options.emptyHint }),

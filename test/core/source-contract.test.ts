@@ -117,3 +117,27 @@ describe('the source contract', () => {
     expect(stdout.join('')).toMatch(/^ok\s+tally\s+.*in\.txt\s+\(tally 1\)/m);
   });
 });
+
+describe('the walker', async () => {
+  const { walkInputs } = await import('../../src/walk.ts');
+  it('expands folders in code-point order, visits each once, and names what is missing or empty', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const root = tempDir();
+    mkdirSync(join(root, 'a', 'b'), { recursive: true });
+    for (const name of ['Z.txt', 'a.txt', 'b/c.txt']) writeFileSync(join(root, 'a', name), 'x');
+    writeFileSync(join(root, 'a', 'skip.md'), 'x');
+    symlinkSync('..', join(root, 'a', 'b', 'up'));
+    const options = { accept: (n: string) => n.endsWith('.txt'), expected: '*.txt files' };
+    const walked = walkInputs([join(root, 'a'), join(root, 'a', 'b')], options).map((w) => w.path);
+    expect(walked).toEqual([
+      join(root, 'a', 'Z.txt'),
+      join(root, 'a', 'a.txt'),
+      join(root, 'a', 'b', 'c.txt'),
+    ]);
+    mkdirSync(join(root, 'empty'));
+    expect(() => walkInputs([join(root, 'empty')], options)).toThrow(/no \*\.txt files in this directory/);
+    expect(() => walkInputs([join(root, 'nope')], options)).toThrow(/no such file or directory/);
+    symlinkSync('loop.txt', join(root, 'a', 'loop.txt'));
+    expect(() => walkInputs([join(root, 'a')], options)).toThrow(/symbolic link loop/);
+  });
+});
