@@ -5,7 +5,7 @@
  * on two shared cores. See docs/testing.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import MUTATION_MODULES from '../../stryker/modules.json' with { type: 'json' };
@@ -72,6 +72,14 @@ function incrementalFile(module: string): string {
   return join(ROOT, 'stryker', 'incremental', `${module}.json`);
 }
 
+/** The incremental files are committed: the folder this machine ran in is not theirs to record. */
+function forgetMachinePath(file: string): void {
+  if (!existsSync(file)) return;
+  const text = readFileSync(file, 'utf8');
+  const kept = text.replace(/"projectRoot": "[^"]*"/, '"projectRoot": "."');
+  if (kept !== text) writeFileSync(file, kept);
+}
+
 function main(args: string[]): number {
   const known = Object.keys(MUTATION_MODULES);
   const reportOnly = args.includes('--report');
@@ -98,6 +106,7 @@ function main(args: string[]): number {
         },
       );
       if (run.status !== 0) status = run.status ?? 4;
+      forgetMachinePath(incrementalFile(module));
     }
   }
   process.stdout.write('\nmodule            killed  timeout  survived  no-cov  score\n');
