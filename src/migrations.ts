@@ -30,8 +30,6 @@ const VIEW_STATEMENTS_PER_TRANSACTION = 25;
 
 const MIGRATION_NAME = /^(\d{3,})_[a-z0-9_]+\.sql$/;
 
-const checksum = sha256Text;
-
 function listSqlFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -76,7 +74,7 @@ export async function migrationStatus(wh: Warehouse, dirs: SchemaDirs): Promise<
   for (const file of files) {
     const was = applied.get(file);
     if (was === undefined) continue;
-    const current = checksum(readFileSync(join(dirs.sqlDir, file), 'utf8'));
+    const current = sha256Text(readFileSync(join(dirs.sqlDir, file), 'utf8'));
     if (current !== was) changed.push({ file, applied: was, current });
   }
   return {
@@ -125,7 +123,7 @@ export async function migrate(
         await conn.run(text);
         await conn.run(
           'INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, now())',
-          [MIGRATION_NAME.exec(file)![1]!, file, checksum(text)],
+          [MIGRATION_NAME.exec(file)![1]!, file, sha256Text(text)],
         );
       });
     } catch (error) {
@@ -161,7 +159,7 @@ async function syncViews(wh: Warehouse, dirs: SchemaDirs): Promise<string[]> {
     .map((file) => ({ file, text: readFileSync(join(dirs.viewsDir, file), 'utf8') }))
     .filter(({ file, text }) => {
       const viewName = file.slice(0, -'.sql'.length);
-      return installed.get(file) !== checksum(text) || !existingViews.has(viewName);
+      return installed.get(file) !== sha256Text(text) || !existingViews.has(viewName);
     });
   const removed = [...installed.keys()].filter((name) => !files.includes(name));
   const applied: string[] = [];
@@ -190,7 +188,7 @@ async function syncViews(wh: Warehouse, dirs: SchemaDirs): Promise<string[]> {
         await tx.run('DELETE FROM schema_views WHERE name = $1', [item.file]);
         await tx.run('INSERT INTO schema_views (name, checksum, applied_at) VALUES ($1, $2, now())', [
           item.file,
-          checksum(item.text),
+          sha256Text(item.text),
         ]);
       });
       applied.push(item.file);

@@ -457,7 +457,8 @@ export class Warehouse {
       );
     });
     report.replaced = replacing;
-    await this.finishInterruptedIngests();
+    // Step 4, when there are older versions to remove (a live process leaves no `running` row of another).
+    if (replacing.length > 0) await this.finishInterruptedIngests();
     return report;
   }
 

@@ -3,7 +3,9 @@
  * `datadec:configs/olmes.toml`) and the reading of one line into typed cells, with the first problem of a
  * bad line named. Pure: no I/O.
  */
+
 import { MAX_JSON_DEPTH, valueTooDeep } from '../../src/json-depth.ts';
+import { parsePythonJson } from '../../src/python-json.ts';
 
 export type FieldType = 'int' | 'double' | 'bool';
 
@@ -67,29 +69,12 @@ export interface ReadLine {
   choiceCells: Cell[][];
 }
 
-/**
- * Python's json writes NaN, Infinity and -Infinity bare, which JSON.parse refuses. Lines that hold them are
- * parsed again with those tokens (outside strings) turned into marked strings; the marker starts with a
- * NUL, which a JSON text can only hold escaped.
- */
+/** Bare NaN/±Infinity of a predictions line become marked strings, told apart from text by the NUL. */
 const SPECIAL_MARK = '\u0000mlduck-special:';
-const SPECIAL_TOKENS = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g;
 
-/** JSON.parse, also accepting the bare NaN / ±Infinity tokens Python writes. Throws SyntaxError. */
+/** JSON.parse, also accepting the bare NaN / ±Infinity tokens Python writes (kept marked). Throws SyntaxError. */
 export function parseJsonLine(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    if (!text.includes('NaN') && !text.includes('Infinity')) throw error;
-    const marked = text.replace(SPECIAL_TOKENS, (token) =>
-      token.startsWith('"') ? token : `"\\u0000mlduck-special:${token}"`,
-    );
-    try {
-      return JSON.parse(marked);
-    } catch {
-      throw error;
-    }
-  }
+  return parsePythonJson(text, (token) => `${SPECIAL_MARK}${token}`);
 }
 
 const INT32_MAX = 2147483647;

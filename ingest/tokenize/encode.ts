@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type ErrorKind, errorMessage, MlduckError } from '../../src/errors.ts';
 import { startTsWorker } from '../../src/worker.ts';
+import { flatten } from './flatten.js';
 import {
   jsTokenLookup,
   loadJsTokenizer,
@@ -37,23 +38,7 @@ export interface DocumentEncoder {
   close(): Promise<void>;
 }
 
-/** Packs per-document id arrays into one flat batch, appending EOS unless the template already did. */
-export function flatten(docs: ArrayLike<number>[], eosId: number, templateAddsEos: boolean): EncodedBatch {
-  const extra = templateAddsEos ? 0 : 1;
-  let total = 0;
-  for (const d of docs) total += d.length + extra;
-  const ids = new Int32Array(total);
-  const lengths = new Int32Array(docs.length);
-  let at = 0;
-  for (let i = 0; i < docs.length; i++) {
-    const d = docs[i]!;
-    for (let j = 0; j < d.length; j++) ids[at + j] = d[j]!;
-    at += d.length;
-    if (!templateAddsEos) ids[at++] = eosId;
-    lengths[i] = d.length + extra;
-  }
-  return { ids, lengths };
-}
+export { flatten };
 
 export interface EncoderOptions {
   backend: TokenizerBackend;

@@ -4,27 +4,10 @@
 // { seq, error }; { ready: true } once the tokenizer is loaded.
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
+import { flatten } from './flatten.js';
 
 const port = parentPort;
 const { tokenizerJsonPath, special } = workerData;
-
-/** Document ids in one flat Int32Array (+ EOS unless the template added it): `flatten` of encode.ts. */
-function flatten(docs) {
-  const extra = special.templateAddsEos ? 0 : 1;
-  let total = 0;
-  for (const d of docs) total += d.length + extra;
-  const ids = new Int32Array(total);
-  const lengths = new Int32Array(docs.length);
-  let at = 0;
-  for (let i = 0; i < docs.length; i++) {
-    const d = docs[i];
-    ids.set(d, at);
-    at += d.length;
-    if (!special.templateAddsEos) ids[at++] = special.eosId;
-    lengths[i] = d.length + extra;
-  }
-  return { ids, lengths };
-}
 
 const internal = (error) => ({
   message: `tokenizer worker failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -37,7 +20,11 @@ try {
   port.on('message', async (request) => {
     try {
       const encodings = await tokenizer.encodeBatch(request.texts);
-      const { ids, lengths } = flatten(encodings.map((e) => e.getIds()));
+      const { ids, lengths } = flatten(
+        encodings.map((e) => e.getIds()),
+        special.eosId,
+        special.templateAddsEos,
+      );
       port.postMessage({ seq: request.seq, ids, lengths }, [ids.buffer, lengths.buffer]);
     } catch (error) {
       port.postMessage({ seq: request.seq, error: internal(error) });

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { errorMessage, MlduckError, oneLineDuckDBMessage } from '../../src/errors.ts';
-import { parseJsonLine } from '../qa/fields.ts';
+import { parsePythonJson } from '../../src/python-json.ts';
 
 /**
  * The longest line DuckDB's newline-delimited JSON readers take with their default `maximum_object_size`
@@ -39,7 +39,7 @@ export function firstBadJsonLine(path: string, maxLineBytes = MAX_JSON_LINE_BYTE
       const text = Buffer.concat(parts, length).toString('utf8').trim();
       if (text === '') return null;
       try {
-        parseJsonLine(text);
+        parsePythonJson(text);
         return null;
       } catch (error) {
         return { line, problem: `not one JSON value (${errorMessage(error)})` };

@@ -2,7 +2,7 @@
 import { type Command, Option } from 'commander';
 import { MlduckError } from '../../src/errors.ts';
 import type { CliContext } from '../../src/plugin.ts';
-import { describeReport } from '../../src/report.ts';
+import { printReport } from '../../src/report.ts';
 import { DEFAULT_RETRY, HttpClient } from '../http.ts';
 import { hubCacheDir, parseRepoId, RepoCache, type RepoType } from './cache.ts';
 import { HubClient, hfOffline, hubAuth } from './hub.ts';
@@ -79,10 +79,7 @@ export function pullHfCommand(pull: Command, ctx: CliContext): void {
         concurrency,
         ingest: opts.ingest,
         onInfo: (text) => ctx.out.info(text),
-        onReport: (report) => {
-          ctx.out.data(describeReport(report));
-          for (const warning of report.warnings) ctx.out.warn(`${report.path}: ${warning}`);
-        },
+        onReport: (report) => printReport(ctx.out, report),
       });
       for (const file of result.notIngested)
         ctx.out.info(`kept in the cache, not ingested (not a DataDecide table): ${file}`);

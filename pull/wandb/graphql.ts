@@ -4,7 +4,9 @@
  * `Run.scan_history` pages through by step range). Every call mlduck makes is one of these three queries,
  * POSTed to `<WANDB_BASE_URL>/graphql` (docs/pull.md lists them).
  */
+
 import { MlduckError } from '../../src/errors.ts';
+import { parsePythonJson } from '../../src/python-json.ts';
 import { type HttpClient, transientError } from '../http.ts';
 import { wandbAuthHeader } from './credentials.ts';
 
@@ -104,20 +106,7 @@ export interface Project {
 
 /** JSON that may carry bare NaN/Infinity tokens (W&B history and summaries do; Python's json reads them). */
 export function parseLenientJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    // Bare tokens outside strings become marked strings, turned back into numbers below.
-    const marked = text.replace(
-      /("(?:[^"\\]|\\.)*")|(-?Infinity|NaN)/g,
-      (_m, str: string | undefined, token: string | undefined) => str ?? `"\\u0000${token}"`,
-    );
-    return JSON.parse(marked, (_k, v: unknown) => {
-      if (typeof v !== 'string' || !v.startsWith('\u0000')) return v;
-      const token = v.slice(1);
-      return token === 'NaN' ? Number.NaN : token === 'Infinity' ? Infinity : -Infinity;
-    });
-  }
+  return parsePythonJson(text);
 }
 
 export class WandbGraphql {

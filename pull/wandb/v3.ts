@@ -4,6 +4,7 @@
  * per history row, the fields derived as the SDK's `Run` object derives them from the node (config values
  * unwrapped from `{value, desc}`, `_wandb`/`wandb_version` left out, JSONString fields parsed).
  */
+import { splitSpecial } from '../../src/values.ts';
 import { type Project, parseLenientJson, type RunNode } from './graphql.ts';
 
 /** Run states after which a run never changes (dr_wandb v3's terminal set). */
@@ -156,7 +157,7 @@ export function toJsonLine(value: unknown): string {
   const marks: string[] = [];
   const text = JSON.stringify(value, (_k, v: unknown) => {
     if (typeof v === 'number' && !Number.isFinite(v)) {
-      marks.push(Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity');
+      marks.push(splitSpecial(v).special!);
       return `\u0000${marks.length - 1}`;
     }
     return v;
