@@ -1,5 +1,4 @@
 import { type DuckDBDataChunk, type DuckDBResult, DuckDBTypeId } from '@duckdb/node-api';
-import { writeArrowStream } from './arrow.ts';
 import { csvLine, duckJson, duckText, jsonObject, type QueryFormat, renderTable } from './format.ts';
 import type { ResultSink } from './output.ts';
 
@@ -50,8 +49,11 @@ export async function renderResult(
         options.maxRows ?? DEFAULT_MAX_ROWS,
         options.width ?? sink.width,
       );
-    case 'arrow':
+    case 'arrow': {
+      // apache-arrow costs every command ~0.15 s to load: only the arrow format pays it.
+      const { writeArrowStream } = await import('./arrow.ts');
       return writeArrowStream(result, sink);
+    }
     default:
       return renderTextResult(result, sink, options.format);
   }
