@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx, so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/cli/, see cli-build.js) while it is current, else the TypeScript directly
+// through tsx, so a fresh clone needs no build step and an edited source is never run stale.
+import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { currentCliBuild } from './cli-build.js';
 
-register();
-const { main } = await import('../main.ts');
+const compiled = currentCliBuild(dirname(dirname(fileURLToPath(import.meta.url))));
+let entry = compiled && pathToFileURL(compiled).href;
+if (!entry) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = '../main.ts';
+}
+const { main } = await import(entry);
 process.exitCode = await main(process.argv);

@@ -1,0 +1,8 @@
+/** What the CLI is made of, relative to the package root. */
+export declare const CLI_SOURCES: readonly string[];
+/** Every source file of the CLI (TypeScript, and the JavaScript workers beside it), absolute. */
+export declare function cliSourceFiles(root: string): string[];
+/** The compiled entry (dist/cli/main.js) when it is current, else null. */
+export declare function currentCliBuild(root: string): string | null;
+/** Compiles the CLI's sources file by file into dist/cli/; returns the compiled entry. */
+export declare function buildCli(root: string): Promise<string>;
