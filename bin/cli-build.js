@@ -88,7 +88,10 @@ export async function buildCli(root) {
   return join(root, OUT_DIR, 'main.js');
 }
 
-// `node bin/cli-build.js`: build now (npm run build, npm ci's prepare).
+// `node bin/cli-build.js`: build now (npm run build, npm ci's prepare), then the schema snapshot new
+// warehouses start from (src/new-warehouse.ts), with the code just built.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await buildCli(dirname(dirname(fileURLToPath(import.meta.url))));
+  const entry = await buildCli(dirname(dirname(fileURLToPath(import.meta.url))));
+  const { Warehouse } = await import(pathToFileURL(join(dirname(entry), 'src', 'warehouse.js')).href);
+  await Warehouse.buildSchemaSnapshot();
 }

@@ -10,6 +10,7 @@ import { errorMessage, MlduckError } from './errors.ts';
 import { sha256File } from './hash.ts';
 import { discardOpenWriters } from './load.ts';
 import { type MigrationStatus, migrate, migrationStatus, type SchemaDirs } from './migrations.ts';
+import { buildSnapshot, createFromSnapshot } from './new-warehouse.ts';
 import { recordedPath, warehouseFolder } from './paths.ts';
 import { sqlIdent, sqlString } from './sql.ts';
 import { MLDUCK_VERSION, PACKAGE_ROOT } from './version.ts';
@@ -25,6 +26,11 @@ export interface OpenOptions {
   sqlDir?: string;
   /** Folder of `<view>.sql` view definitions (default: the package's `views/`). */
   viewsDir?: string;
+  /**
+   * A new warehouse with the package's schema starts as a copy of the build's schema snapshot
+   * (src/new-warehouse.ts) when there is one for this exact schema. False: always run the migrations.
+   */
+  fromSnapshot?: boolean;
 }
 
 export type SqlParams = DuckDBValue[] | Record<string, DuckDBValue>;
@@ -217,6 +223,8 @@ export class Warehouse {
     if (!isMemory && existsSync(path) && statSync(path).isDirectory()) {
       throw new MlduckError(`${path} is a directory, not a DuckDB database file`, { kind: 'input' });
     }
+    const packageSchema = options.sqlDir === undefined && options.viewsDir === undefined;
+    if (!readOnly && !isMemory && packageSchema && options.fromSnapshot !== false) createFromSnapshot(path);
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
@@ -245,6 +253,21 @@ export class Warehouse {
       }
     }
     return wh;
+  }
+
+  /**
+   * Builds the schema snapshot new warehouses are copied from (`npm ci`, `npm run build`, the test setup)
+   * unless it is current. Returns its path, or null when the package has no sources to key it by.
+   */
+  static async buildSchemaSnapshot(): Promise<string | null> {
+    return buildSnapshot(async (path) => {
+      const wh = await Warehouse.open(path, { fromSnapshot: false });
+      try {
+        await wh.run('CHECKPOINT'); // everything in the one file: a copy of it alone is the database
+      } finally {
+        wh.close();
+      }
+    });
   }
 
   close(): void {

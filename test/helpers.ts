@@ -1,14 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,74 +23,39 @@ export function tempDir(prefix = 'mlduck-test-'): string {
 
 export interface TempWarehouseOptions extends OpenOptions {
   /**
-   * Migrate a new empty file instead of copying the migrated template: for tests of the migrations
-   * themselves. Custom `sqlDir`/`viewsDir` and `readOnly` always get a fresh file.
+   * Migrate a new empty file instead of copying the schema snapshot: for tests of the migrations
+   * themselves. Custom `sqlDir`/`viewsDir` always get a fresh file.
    */
   fresh?: boolean;
 }
 
 /**
- * A new warehouse file in a temporary folder, closed and removed after the test. Unless `fresh`, it is a
- * copy of a migrated template (a DuckDB file copied while closed is a valid database), because migrating
- * a new file costs seconds (thousands of COMMENT ON statements) while a copy costs milliseconds; opening
- * the copy still runs `migrate()`, which finds nothing to do.
+ * A new warehouse file in a temporary folder, closed and removed after the test. Unless `fresh`, it
+ * starts as a copy of the schema snapshot (src/new-warehouse.ts, built by the global setup), as every new
+ * warehouse does, because migrating a new file costs seconds (thousands of COMMENT ON statements) while a
+ * copy costs milliseconds; opening the copy still runs `migrate()`, which finds nothing to do.
  */
 export async function tempWarehouse(options: TempWarehouseOptions = {}): Promise<Warehouse> {
   const { fresh, ...openOptions } = options;
   const path = join(tempDir(), 'warehouse.duckdb');
-  const usesTemplate = !fresh && !options.readOnly && !options.sqlDir && !options.viewsDir;
-  if (usesTemplate) copyFileSync(await migratedTemplate(), path);
-  const wh = await Warehouse.open(path, openOptions);
+  const wh = await Warehouse.open(path, fresh ? { ...openOptions, fromSnapshot: false } : openOptions);
   cleanups.push(() => wh.close());
   return wh;
 }
 
 /**
  * The path of a new, closed, already migrated warehouse file (by default in a temporary folder removed
- * after the test; an existing file at `path` is overwritten): for `runCli(['--db', path, …])`, whose child process then skips the seconds of migrating.
+ * after the test; an existing file at `path` is overwritten): for `runCli(['--db', path, …])`.
  */
 export async function migratedWarehouseFile(path = join(tempDir(), 'warehouse.duckdb')): Promise<string> {
-  copyFileSync(await migratedTemplate(), path);
+  snapshot ??= Warehouse.buildSchemaSnapshot();
+  const built = await snapshot;
+  if (!built) throw new Error('no schema snapshot: the package sources are missing');
+  copyFileSync(built, path);
   return path;
 }
 
-let template: Promise<string> | undefined;
-
-/**
- * The path of a closed warehouse migrated with the package's sql/ and views/, shared by every test process
- * of every run through the OS temp folder. Its name hashes everything that decides its content (migrations,
- * views, the warehouse code, the DuckDB version), so a changed migration builds a new one; it is built
- * under a private name and renamed into place, so concurrent builders never expose a half-written file.
- */
-function migratedTemplate(): Promise<string> {
-  template ??= (async () => {
-    const path = join(tmpdir(), `mlduck-test-template-${templateKey()}.duckdb`);
-    if (existsSync(path)) return path;
-    const building = `${path}.${process.pid}.building`;
-    rmSync(building, { force: true });
-    const wh = await Warehouse.open(building);
-    // Everything in the one file: a copy of it alone must be the whole database.
-    await wh.run('CHECKPOINT');
-    wh.close();
-    if (existsSync(`${building}.wal`)) throw new Error(`template ${building} kept a write-ahead log`);
-    renameSync(building, path);
-    return path;
-  })();
-  return template;
-}
-
-function templateKey(): string {
-  const hash = createHash('sha256');
-  for (const dir of ['sql', 'views']) {
-    const full = join(REPO_ROOT, dir);
-    for (const name of readdirSync(full).sort())
-      hash.update(`${dir}/${name}\0`).update(readFileSync(join(full, name)));
-  }
-  hash.update(readFileSync(join(REPO_ROOT, 'src', 'warehouse.ts')));
-  hash.update(readFileSync(join(REPO_ROOT, 'src', 'migrations.ts')));
-  hash.update(readFileSync(join(REPO_ROOT, 'node_modules', '@duckdb', 'node-api', 'package.json')));
-  return hash.digest('hex').slice(0, 16);
-}
+let snapshot: Promise<string | null> | undefined;
 
 export interface CliResult {
   code: number;

@@ -11,7 +11,7 @@ const VIEW_FILES = readdirSync(join(REPO_ROOT, 'views')).filter((f) => f.endsWit
 
 /** Starts migrating a new warehouse in a child process and SIGKILLs it once its WAL has grown past `walBytes`. */
 async function killWhileMigrating(db: string, walBytes: number): Promise<boolean> {
-  const script = `import(${JSON.stringify(join(REPO_ROOT, 'src', 'warehouse.ts'))}).then((m) => m.Warehouse.open(${JSON.stringify(db)}))`;
+  const script = `import(${JSON.stringify(join(REPO_ROOT, 'src', 'warehouse.ts'))}).then((m) => m.Warehouse.open(${JSON.stringify(db)}, { fromSnapshot: false }))`;
   const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
     cwd: REPO_ROOT,
     stdio: 'ignore',
