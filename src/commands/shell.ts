@@ -200,7 +200,8 @@ export async function runShell(source: ShellWarehouse, options: ShellOptions): P
         return await fn(wh);
       } finally {
         running = undefined;
-        temporary = (await session?.capture(wh)) ?? [];
+        // Reading the session back must not hide the statement's own error.
+        temporary = (await session?.capture(wh).catch(() => [])) ?? [];
       }
     } finally {
       wh.close();
