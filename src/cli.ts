@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { buildDemo } from './commands/demo.ts';
-import { runSql } from './commands/query.ts';
+import { runSql, withWriteHint } from './commands/query.ts';
 import { defaultHistoryFile, runShell } from './commands/shell.ts';
-import { parseRecent, statusReport } from './commands/status.ts';
+import { parseRecent, statusRecordsSql, statusReport } from './commands/status.ts';
 import { EXIT_CODES, MlduckError, oneLineDuckDBMessage } from './errors.ts';
 import { QUERY_FORMATS, type QueryFormat, RESULT_FORMATS, type ResultFormat } from './format.ts';
 import { consoleOutput, type Output, stdoutSink } from './output.ts';
@@ -48,6 +48,15 @@ function parseWait(value: string | boolean | undefined): number | undefined {
 function assertNotAnOption(sql: string | undefined): void {
   if (sql !== undefined && /^--?[A-Za-z][\w-]*(=\S*)?$/.test(sql)) {
     throw new MlduckError(`unknown option '${sql}'`, { kind: 'usage', hint: 'run with --help for usage' });
+  }
+}
+
+/** Binary Arrow IPC is for a pipe or a file, never a terminal. */
+function assertArrowNotToTerminal(format: QueryFormat): void {
+  if (format === 'arrow' && process.stdout.isTTY) {
+    throw new MlduckError('--format arrow writes binary Arrow IPC: redirect it to a file or a pipe', {
+      kind: 'usage',
+    });
   }
 }
 
@@ -115,11 +124,26 @@ export function buildProgram(
     .command('status')
     .description('tables with row counts, views, and the last ingests')
     .option('--recent <n>', 'how many recent ingests to show', '10')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(RESULT_FORMATS).default('table'))
-    .action(async (opts: { recent: string; format: ResultFormat }) => {
+    .addOption(
+      new Option(
+        '-f, --format <format>',
+        'output format: table (the report), or one record per table, view and ingest',
+      )
+        .choices(QUERY_FORMATS)
+        .default('table'),
+    )
+    .action(async (opts: { recent: string; format: QueryFormat }) => {
       const recent = parseRecent(opts.recent);
+      const sink = stdoutSink();
+      assertArrowNotToTerminal(opts.format);
       const wh = await ctx.openWarehouse({ readOnly: true });
-      out.data(await statusReport(wh, { recent, format: opts.format, width: stdoutSink().width }));
+      if (opts.format === 'table') {
+        out.data(await statusReport(wh, { recent, width: sink.width }));
+        return;
+      }
+      // As data, through the query renderer: the same formats and value spellings as `mlduck query`.
+      const result = await wh.conn.stream(await statusRecordsSql(wh, { recent }));
+      await renderResult(result, sink, { format: opts.format });
     });
 
   program
@@ -143,11 +167,7 @@ export function buildProgram(
         assertNotAnOption(sqlArg);
         const maxRows = opts.maxRows === undefined ? DEFAULT_MAX_ROWS : parseMaxRows(opts.maxRows);
         const sink = stdoutSink();
-        if (opts.format === 'arrow' && process.stdout.isTTY) {
-          throw new MlduckError('--format arrow writes binary Arrow IPC: redirect it to a file or a pipe', {
-            kind: 'usage',
-          });
-        }
+        assertArrowNotToTerminal(opts.format);
         const sql = sqlArg === undefined || sqlArg === '-' ? await readStdin() : sqlArg;
         const wh = await openForQuery(opts.write ?? false);
         let printed = false;
@@ -156,6 +176,13 @@ export function buildProgram(
           if (printed && opts.format === 'table') await sink.write('\n');
           await renderResult(result, sink, { format: opts.format, maxRows });
           printed = true;
+        }).catch((error: unknown) => {
+          throw withWriteHint(
+            error,
+            globals().readOnly
+              ? 'run it without --read-only, with `query --write`'
+              : 'run it with `mlduck query --write`',
+          );
         });
       },
     );

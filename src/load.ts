@@ -12,6 +12,7 @@ import {
   JSToDuckDBValueConverter,
   type ToDuckDBValueConverter,
 } from '@duckdb/node-api';
+import { MlduckError } from './errors.ts';
 
 /**
  * A plain JS value the appender converts by the column type (number, bigint, string, Date, arrays,
@@ -127,6 +128,12 @@ export interface TableWriterOptions {
    * BOOLEAN, or null. The vectors are then filled directly, without a converter per cell (hot loops).
    */
   typedCells?: boolean;
+  /**
+   * The columns the rows give, in order (`TABLE_COLUMNS[table]` of the generated schema, or a list the
+   * writer builds beside its rows): checked once against the table when the writer opens, so rows laid out
+   * for other columns fail there instead of shifting values into the wrong column.
+   */
+  columns?: readonly string[];
 }
 
 export class TableWriter {
@@ -154,6 +161,7 @@ export class TableWriter {
     table: string,
     options: TableWriterOptions = {},
   ): Promise<TableWriter> {
+    if (options.columns) await assertColumns(conn, table, options.columns);
     return new TableWriter(conn, await conn.createAppender(table), options);
   }
 
@@ -227,6 +235,35 @@ export class TableWriter {
 }
 
 const CHUNK_ROWS = 2048;
+
+/** Fails (an internal error: mlduck's code and its warehouse disagree) unless `table` has exactly `columns`. */
+async function assertColumns(
+  conn: DuckDBConnection,
+  table: string,
+  columns: readonly string[],
+): Promise<void> {
+  const reader = await conn.runAndReadAll(
+    `SELECT column_name FROM duckdb_columns()
+     WHERE table_name = $table AND database_name = current_database() AND schema_name = current_schema()
+     ORDER BY column_index`,
+    { table },
+  );
+  const actual = reader.getRowsJS().map((row) => String(row[0]));
+  if (actual.length === columns.length && actual.every((name, i) => name === columns[i])) return;
+  const missing = columns.filter((c) => !actual.includes(c));
+  const extra = actual.filter((c) => !columns.includes(c));
+  const difference = [
+    missing.length > 0 ? `the table lacks ${missing.join(', ')}` : '',
+    extra.length > 0 ? `the writer lacks ${extra.join(', ')}` : '',
+  ].filter(Boolean);
+  throw new MlduckError(
+    `table ${table} does not have the columns its writer gives (${difference.join('; ') || 'another order'})`,
+    {
+      kind: 'internal',
+      hint: 'the warehouse was built by another mlduck version, or the writer was not updated with its migration (`mlduck codegen` regenerates the column lists)',
+    },
+  );
+}
 
 interface WritableVector {
   setItem(index: number, value: unknown): void;
@@ -328,8 +365,9 @@ export async function appendRows(
   conn: DuckDBConnection,
   table: string,
   rows: Iterable<readonly JsCell[]>,
+  options: TableWriterOptions = {},
 ): Promise<number> {
-  const writer = await TableWriter.open(conn, table);
+  const writer = await TableWriter.open(conn, table, options);
   try {
     for (const row of rows) writer.append(row);
   } catch (error) {

@@ -16,6 +16,7 @@ import {
   type TypedColumn,
 } from './columns.ts';
 import { FULL_EVAL_ID_COLUMNS } from './detect.ts';
+import { INSERT_CHECKPOINTS, INSERT_METRICS } from './inserts.ts';
 import { loadScheduleTable, reportScheduleDisagreements } from './schedule-sql.ts';
 import { seedIndexSql } from './seeds.ts';
 import { examples, parquetSource, rowsOf, runOn, type SourceColumn } from './source.ts';
@@ -162,7 +163,7 @@ export async function unpivotMetrics(
   const { value, special } = valueAndSpecial('u.v');
   await runOn(
     ctx.conn,
-    `INSERT INTO pretrain_metrics (ingest_id, params, data, seed, step, task, metric, value, special)
+    `${INSERT_METRICS}
      SELECT ${ctx.ingestId}, u.params, u.data, u.seed, u.step, mc.task, mc.metric, ${value}, ${special}
      FROM (UNPIVOT (SELECT ${keySelect}, ${casts} FROM ${source}) ON ${on} INTO NAME column_name VALUE v) u
      JOIN datadecide_metric_columns mc ON mc.column_name = u.column_name`,
@@ -197,7 +198,7 @@ export async function ingestFullEval(ctx: IngestContext, columns: readonly Sourc
     const optional = (name: string) => (present.has(name) ? `CAST(s.${sqlIdent(name)} AS DOUBLE)` : 'NULL');
     await runOn(
       ctx.conn,
-      `INSERT INTO pretrain_checkpoints
+      `${INSERT_CHECKPOINTS}
        SELECT ${ctx.ingestId}, ${sqlString(format)}, s.file_row_number, s.params, s.data, ${seedIndexSql('s.seed')},
          CAST(s.step AS BIGINT), ${optional('tokens')}, ${optional('compute')}, ${scheduleSelect}, ${scheduleSource}
        FROM ${source} s

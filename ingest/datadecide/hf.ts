@@ -20,6 +20,7 @@ import {
   TASKS,
 } from './columns.ts';
 import { checkCheckpointIds, checkDuplicates, valueAndSpecial } from './full-eval.ts';
+import { INSERT_CHECKPOINTS, INSERT_METRICS } from './inserts.ts';
 import { loadScheduleTable } from './schedule-sql.ts';
 import { SEED_MAP, seedNameToIndexSql } from './seeds.ts';
 import { dropTemp, examples, parquetSource, rowsOf, runOn, type SourceColumn } from './source.ts';
@@ -164,7 +165,7 @@ export async function ingestHfEvalResults(
     try {
       await runOn(
         ctx.conn,
-        `INSERT INTO pretrain_checkpoints
+        `${INSERT_CHECKPOINTS}
          WITH per_size AS (${perSizeSql(parsed)}),
          ck AS (SELECT params, data, seed, step, min(src_row) AS src_row FROM ${parsed} GROUP BY params, data, seed, step)
          SELECT ${ctx.ingestId}, 'hf_eval_results', ck.src_row, ck.params, ck.data, ck.seed, ck.step,
@@ -185,7 +186,7 @@ export async function ingestHfEvalResults(
     const { value, special } = valueAndSpecial('x');
     await runOn(
       ctx.conn,
-      `INSERT INTO pretrain_metrics
+      `${INSERT_METRICS}
        WITH long AS (
          SELECT src_row, params, data, seed, step, task, unnest(${metricList}) AS metric, unnest(raw_values) AS raw
          FROM ${parsed}
@@ -297,7 +298,7 @@ export async function ingestHfPplResults(
     // warehouse (the per-size ratio of datadec's merge); NULL, with a warning, when there are none.
     await runOn(
       ctx.conn,
-      `INSERT INTO pretrain_checkpoints
+      `${INSERT_CHECKPOINTS}
        WITH per_size AS (${perSizeSql('pretrain_checkpoints WHERE tokens IS NOT NULL AND step > 0')}),
        ck AS (SELECT file_row_number, ${keySelect} FROM ${source})
        SELECT ${ctx.ingestId}, 'hf_ppl_results', ck.file_row_number, ck.params, ck.data, ck.seed, ck.step,
@@ -329,7 +330,7 @@ export async function ingestHfPplResults(
   const setOf = `CASE u.column_name ${pplColumns.map((c) => `WHEN ${sqlString(c)} THEN ${sqlString(knownPpl.get(c)!)}`).join(' ')} END`;
   await runOn(
     ctx.conn,
-    `INSERT INTO pretrain_metrics
+    `${INSERT_METRICS}
      SELECT ${ctx.ingestId}, u.params, u.data, u.seed, u.step, ${setOf}, ${sqlString(PPL_METRIC)}, ${value}, ${special}
      FROM (UNPIVOT (SELECT ${keySelect}, ${casts} FROM ${source}) ON ${pplColumns.map(sqlIdent).join(', ')}
            INTO NAME column_name VALUE v) u`,

@@ -2,6 +2,7 @@
  * `mean_eval.parquet` / `std_eval.parquet`: stored in long form (datadecide_seed_stats_files) and compared
  * cell by cell with the pretrain_seed_stats view; disagreements beyond 1e-9 relative are reported.
  */
+import { insertInto } from '../../src/db/tables.ts';
 import { MlduckError } from '../../src/errors.ts';
 import { sqlIdent, sqlString } from '../../src/sql.ts';
 import type { IngestContext } from '../../src/warehouse.ts';
@@ -87,7 +88,19 @@ export async function ingestSeedStats(ctx: IngestContext, columns: readonly Sour
     const { value, special } = valueAndSpecial('u.v');
     await runOn(
       ctx.conn,
-      `INSERT INTO datadecide_seed_stats_files
+      `${insertInto('datadecide_seed_stats_files', [
+        'ingest_id',
+        'statistic',
+        'params',
+        'data',
+        'step',
+        'tokens',
+        'compute',
+        'task',
+        'metric',
+        'value',
+        'special',
+      ])}
        SELECT ${ctx.ingestId}, ${sqlString(statistic)}, u.params, u.data, u.step, u.tokens, u.compute,
          mc.task, mc.metric, ${value}, ${special}
        FROM (UNPIVOT (SELECT params, data, CAST(step AS BIGINT) AS step, CAST(tokens AS DOUBLE) AS tokens,

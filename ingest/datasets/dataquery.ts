@@ -8,6 +8,8 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Selectable } from 'kysely';
+import type { Datasets } from '../../src/db/schema.ts';
 import { MlduckError } from '../../src/errors.ts';
 import type { Row, Warehouse } from '../../src/warehouse.ts';
 import type { DataFormat } from './classify.ts';
@@ -52,26 +54,8 @@ export interface ReadOptions {
   columns?: readonly string[];
 }
 
-interface RawRecord {
-  path: string;
-  stage: string;
-  area: string | null;
-  category: string | null;
-  dataset: string | null;
-  purpose: string;
-  version: string | null;
-  split: string | null;
-  format: string;
-  layout: string;
-  bytes: bigint;
-  rows: bigint | null;
-  sha256: string | null;
-  status: string;
-  manifest_path: string | null;
-  manifest_status: string;
-  tokenized_split: string | null;
-  version_key: string | null;
-}
+/** A `datasets` row as read (`SELECT *`): the generated table type. */
+type RawRecord = Selectable<Datasets>;
 
 function toRecord(r: RawRecord): DatasetRecord {
   return {

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { type Dirent, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
+import { type ColumnOf, cellsOf, TABLE_COLUMNS, type TableRow } from '../../src/db/tables.ts';
 import { errorMessage, MlduckError } from '../../src/errors.ts';
 import { sha256File } from '../../src/hash.ts';
 import { appendRows } from '../../src/load.ts';
@@ -76,80 +77,13 @@ interface PreviousRow {
   [key: string]: unknown;
 }
 
-/** A datasets row in table column order (see sql/050_datasets.sql). */
-interface DatasetRow {
-  path: string;
-  root: string;
-  rel_path: string;
-  layout: string;
-  stage: string;
-  area: string | null;
-  category: string | null;
-  dataset: string | null;
-  purpose: string;
-  version: string | null;
-  version_kind: string | null;
-  version_key: string | null;
-  version_at: Date | null;
-  split: string | null;
-  format: string;
-  bytes: number;
-  modified_at: Date;
-  rows: number | null;
-  column_count: number | null;
-  schema: string | null;
-  sha256: string | null;
-  hashed_at: Date | null;
-  status: string;
-  problem: string | null;
-  manifest_path: string | null;
-  manifest_kind: string | null;
-  manifest_status: string;
-  drift: string | null;
-  tokenized_split: string | null;
-  tokens: number | null;
-  first_seen_at: Date;
-  last_seen_at: Date;
-  changed_at: Date;
-  vanished_at: Date | null;
-}
+/** A datasets row as the scan builds it: the generated table type, less the ingest_id the write adds. */
+type DatasetRow = Omit<TableRow<'datasets'>, 'ingest_id'>;
 
-const DATASET_COLUMNS: readonly (keyof DatasetRow)[] = [
-  'path',
-  'root',
-  'rel_path',
-  'layout',
-  'stage',
-  'area',
-  'category',
-  'dataset',
-  'purpose',
-  'version',
-  'version_kind',
-  'version_key',
-  'version_at',
-  'split',
-  'format',
-  'bytes',
-  'modified_at',
-  'rows',
-  'column_count',
-  'schema',
-  'sha256',
-  'hashed_at',
-  'status',
-  'problem',
-  'manifest_path',
-  'manifest_kind',
-  'manifest_status',
-  'drift',
-  'tokenized_split',
-  'tokens',
-  'first_seen_at',
-  'last_seen_at',
-  'changed_at',
-  'vanished_at',
-];
+/** The columns of a datasets row (the generated list, less ingest_id). */
+const DATASET_COLUMNS = TABLE_COLUMNS.datasets.filter(
+  (c): c is Exclude<ColumnOf<'datasets'>, 'ingest_id'> => c !== 'ingest_id',
+);
 
 function walk(root: string, problems: ScanIssue[]): FoundFile[] {
   const found: FoundFile[] = [];
@@ -225,8 +159,8 @@ interface ScanState {
   rows: DatasetRow[];
   byAbs: Map<string, DatasetRow>;
   curriculumCategory: Map<string, string>;
-  manifestRows: unknown[][];
-  statsRows: unknown[][];
+  manifestRows: Omit<TableRow<'datasets_manifests'>, 'ingest_id'>[];
+  statsRows: Omit<TableRow<'datasets_category_stats'>, 'ingest_id'>[];
 }
 
 /** Scans `root` and replaces its registry rows. Per-file problems are reported, never thrown. */
@@ -574,7 +508,7 @@ function checkManifests(state: ScanState): void {
           for (const row of shards)
             if (row.manifest_path === null) check(row, { rows: -1, sha256: null, bytes: null }, 'tokenized');
         } else {
-          const total = shards.reduce((a, r) => a + (r.rows ?? 0), 0);
+          const total = shards.reduce((a, r) => a + Number(r.rows ?? 0), 0);
           const countOk = s.shards === null || s.shards === shards.length;
           const rowsOk = s.sequences === null || s.sequences === total;
           for (const row of shards) {
@@ -601,30 +535,30 @@ function checkManifests(state: ScanState): void {
         if (byCategory && typeof byCategory === 'object') {
           const cats = Object.entries(byCategory as Record<string, Record<string, unknown>>);
           for (const [cat, v] of cats)
-            statsRows.push([
-              recordedPath(statsPath),
-              rootRecorded,
-              'tokenized',
-              recordedPath(s.dir),
-              s.split,
-              cat,
-              toNumber(v['documents']),
-              toNumber(v['tokens']),
-            ]);
+            statsRows.push({
+              source_path: recordedPath(statsPath),
+              root: rootRecorded,
+              basis: 'tokenized',
+              data_path: recordedPath(s.dir),
+              name: s.split,
+              category: cat,
+              documents: toNumber(v['documents']),
+              tokens: toNumber(v['tokens']),
+            });
           if (cats.length === 1) for (const row of shards) row.category = cats[0]![0];
         } else {
           const cat = curriculumCategory.get(s.split) ?? 'uncategorized';
           for (const row of shards) row.category ??= curriculumCategory.get(s.split) ?? null;
-          statsRows.push([
-            recordedPath(stats ? statsPath : file.absolutePath),
-            rootRecorded,
-            'tokenized',
-            recordedPath(s.dir),
-            s.split,
-            cat,
-            stats ? firstNumber(stats, ['documents', 'samples']) : null,
-            (stats ? firstNumber(stats, ['tokens', 'num_tokens']) : null) ?? s.tokens,
-          ]);
+          statsRows.push({
+            source_path: recordedPath(stats ? statsPath : file.absolutePath),
+            root: rootRecorded,
+            basis: 'tokenized',
+            data_path: recordedPath(s.dir),
+            name: s.split,
+            category: cat,
+            documents: stats ? firstNumber(stats, ['documents', 'samples']) : null,
+            tokens: (stats ? firstNumber(stats, ['tokens', 'num_tokens']) : null) ?? s.tokens,
+          });
         }
       }
     } else {
@@ -632,22 +566,22 @@ function checkManifests(state: ScanState): void {
     }
     for (const m of missing)
       summary.drift.push({ path: manifestPath, message: `lists ${m}, which does not exist` });
-    state.manifestRows.push([
-      manifestPath,
-      rootRecorded,
-      parsed.kind === 'invalid' ? 'unknown' : parsed.kind,
-      parsed.kind === 'invalid' ? 'invalid' : 'ok',
-      parsed.kind === 'invalid' ? parsed.problem : null,
+    state.manifestRows.push({
+      path: manifestPath,
+      root: rootRecorded,
+      kind: parsed.kind === 'invalid' ? 'unknown' : parsed.kind,
+      status: parsed.kind === 'invalid' ? 'invalid' : 'ok',
+      problem: parsed.kind === 'invalid' ? parsed.problem : null,
       category,
       version,
       entries,
       described,
       missing,
       drifted,
-      file.bytes,
-      file.mtime,
-      parsed.content === null ? null : JSON.stringify(parsed.content),
-    ]);
+      bytes: file.bytes,
+      modified_at: file.mtime,
+      content: parsed.content === null ? null : JSON.stringify(parsed.content),
+    });
   }
 }
 
@@ -657,18 +591,18 @@ function curriculumStats(state: ScanState): void {
     if (row.layout !== 'curriculum' || row.category === null || row.status !== 'present') continue;
     const statsPath = resolve(row.path).replace(/\.[^.]+$/, '.stats.json');
     const stats = existsSync(statsPath) ? readJson(statsPath) : null;
-    state.statsRows.push([
-      recordedPath(stats ? statsPath : resolve(row.path)),
-      state.rootRecorded,
-      stats ? 'raw' : 'rows',
-      row.path,
-      row.purpose,
-      (stats?.['category'] as string | undefined) ?? row.category,
-      stats
+    state.statsRows.push({
+      source_path: recordedPath(stats ? statsPath : resolve(row.path)),
+      root: state.rootRecorded,
+      basis: stats ? 'raw' : 'rows',
+      data_path: row.path,
+      name: row.purpose,
+      category: (stats?.['category'] as string | undefined) ?? row.category,
+      documents: stats
         ? (firstNumber(stats, ['documents', 'samples', 'num_samples', 'num_documents', 'count']) ?? row.rows)
         : row.rows,
-      stats ? firstNumber(stats, ['tokens', 'num_tokens', 'total_tokens']) : null,
-    ]);
+      tokens: stats ? firstNumber(stats, ['tokens', 'num_tokens', 'total_tokens']) : null,
+    });
   }
 }
 
@@ -747,17 +681,20 @@ async function writeScan(state: ScanState): Promise<ScanResult> {
     await appendRows(
       conn,
       'datasets',
-      rows.map((r) => [ingestId, ...DATASET_COLUMNS.map((c) => r[c])]),
+      rows.map((r) => cellsOf('datasets', { ingest_id: ingestId, ...r })),
+      { columns: TABLE_COLUMNS.datasets },
     );
     await appendRows(
       conn,
       'datasets_manifests',
-      manifestRows.map((r) => [ingestId, ...r]),
+      manifestRows.map((r) => cellsOf('datasets_manifests', { ingest_id: ingestId, ...r })),
+      { columns: TABLE_COLUMNS.datasets_manifests },
     );
     await appendRows(
       conn,
       'datasets_category_stats',
-      statsRows.map((r) => [ingestId, ...r]),
+      statsRows.map((r) => cellsOf('datasets_category_stats', { ingest_id: ingestId, ...r })),
+      { columns: TABLE_COLUMNS.datasets_category_stats },
     );
     for (const id of oldIds) {
       const left = await wh.scalar<bigint>(

@@ -22,16 +22,19 @@ const convertCell: Converter = (value, type, converter) => {
 
 /**
  * Appends `rows` rows of cells (column order of the table) through `TableWriter`, so a failed ingest
- * discards what is still buffered before its rollback.
+ * discards what is still buffered before its rollback. `columns`, for a table of a migration, names the
+ * columns the rows give (checked against the table once); tables pickle creates itself follow their spec.
  */
 export async function appendCells(
   conn: DuckDBConnection,
   table: string,
   rows: number,
   row: (i: number) => readonly Cell[],
+  columns?: readonly string[],
 ): Promise<number> {
   const writer = await TableWriter.open(conn, table, {
     converter: convertCell as unknown as ToDuckDBValueConverter<JsCell>,
+    ...(columns ? { columns } : {}),
   });
   try {
     for (let i = 0; i < rows; i++) writer.append(row(i));

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { ColumnOf } from '../../src/db/tables.ts';
 import { MlduckError } from '../../src/errors.ts';
 import { printable } from '../../src/sanitize.ts';
 import { sqlIdent, sqlString } from '../../src/sql.ts';
@@ -104,15 +105,24 @@ async function writeGeneratedTable(
     for (let c = 1; c < width; c++) row[c] = cells[c - 1]!(i);
     return row;
   });
-  await appendCells(conn, 'pickle_tables', 1, () => [
-    ctx.ingestId,
-    name,
-    sourceKey,
-    sourceType,
-    spec.rows,
-    wanted.map((c) => c.name),
-  ]);
+  await appendCells(
+    conn,
+    'pickle_tables',
+    1,
+    () => [ctx.ingestId, name, sourceKey, sourceType, spec.rows, wanted.map((c) => c.name)],
+    PICKLE_TABLES_COLUMNS,
+  );
 }
+
+/** pickle_tables, in the order `writeGeneratedTable` records a table. */
+const PICKLE_TABLES_COLUMNS = [
+  'ingest_id',
+  'table_name',
+  'source_key',
+  'source_type',
+  'row_count',
+  'columns',
+] as const satisfies readonly ColumnOf<'pickle_tables'>[];
 
 /** Tabular members of a value: the value itself, or the members of a (nested) dict. */
 function tabularMembers(

@@ -5,6 +5,7 @@
  * - `combined_plotting_data_matched.pkl`: a DataFrame with run_id + ckpt_params/ckpt_data/ckpt_steps
  *   → finetune_pretrain_matched (+ _values, _curves), keyed to pretrain_checkpoints.
  */
+import type { ColumnOf } from '../../src/db/tables.ts';
 import { splitSpecial } from '../../src/values.ts';
 import type { IngestContext } from '../../src/warehouse.ts';
 import { appendCells } from './append.ts';
@@ -97,6 +98,35 @@ const RUN_TAIL = [
   'comparison_model_recipe',
   'reduce_loss',
 ] as const;
+/** showntell_processed_runs, in the order `writeModernized` builds its rows. */
+const PROCESSED_RUN_COLUMNS = [
+  'ingest_id',
+  'source_row',
+  'run_id',
+  'run_type',
+  'pattern_name',
+  'run_timestamp',
+  ...RUN_TEXT,
+  ...RUN_NUMBERS,
+  ...RUN_TAIL,
+  'extra',
+] as const satisfies readonly ColumnOf<'showntell_processed_runs'>[];
+const RUN_GROUP_COLUMNS = [
+  'ingest_id',
+  'run_type',
+  'position',
+  'run_id',
+  'pattern_name',
+  'fields',
+] as const satisfies readonly ColumnOf<'showntell_run_groups'>[];
+const METADATA_COLUMNS = [
+  'ingest_id',
+  'total_runs',
+  'classified_runs',
+  'run_types',
+  'extraction_timestamp',
+  'extra',
+] as const satisfies readonly ColumnOf<'showntell_metadata'>[];
 const RUN_KNOWN = new Set<string>([
   'run_id',
   '_run_type',
@@ -113,21 +143,27 @@ export async function writeModernized(
   writeFrame: (name: string, spec: TableSpec, key: string) => Promise<void>,
 ): Promise<void> {
   const conn = ctx.conn;
-  await appendCells(conn, 'showntell_processed_runs', m.processedRuns.length, (i) => {
-    const r = m.processedRuns[i]!;
-    return [
-      ctx.ingestId,
-      i,
-      text(r.get('run_id')),
-      text(r.get('_run_type')),
-      text(r.get('pattern_name')),
-      timestamp(r.get('timestamp')),
-      ...RUN_TEXT.map((k) => text(r.get(k))),
-      ...RUN_NUMBERS.map((k) => num(r.get(k))),
-      ...RUN_TAIL.map((k) => text(r.get(k))),
-      extraJson(r, RUN_KNOWN),
-    ];
-  });
+  await appendCells(
+    conn,
+    'showntell_processed_runs',
+    m.processedRuns.length,
+    (i) => {
+      const r = m.processedRuns[i]!;
+      return [
+        ctx.ingestId,
+        i,
+        text(r.get('run_id')),
+        text(r.get('_run_type')),
+        text(r.get('pattern_name')),
+        timestamp(r.get('timestamp')),
+        ...RUN_TEXT.map((k) => text(r.get(k))),
+        ...RUN_NUMBERS.map((k) => num(r.get(k))),
+        ...RUN_TAIL.map((k) => text(r.get(k))),
+        extraJson(r, RUN_KNOWN),
+      ];
+    },
+    PROCESSED_RUN_COLUMNS,
+  );
   const groups: Cell[][] = [];
   for (const [runType, list] of m.groupedData?.entries ?? []) {
     if (!Array.isArray(list)) {
@@ -146,19 +182,25 @@ export async function writeModernized(
       ]);
     });
   }
-  await appendCells(conn, 'showntell_run_groups', groups.length, (i) => groups[i]!);
+  await appendCells(conn, 'showntell_run_groups', groups.length, (i) => groups[i]!, RUN_GROUP_COLUMNS);
   if (m.metadata) {
     const md = m.metadata;
     const types = md.get('run_types');
     const list = Array.isArray(types) ? types : types instanceof LTuple ? types.items : null;
-    await appendCells(conn, 'showntell_metadata', 1, () => [
-      ctx.ingestId,
-      num(md.get('total_runs')),
-      num(md.get('classified_runs')),
-      list ? list.map((t) => text(t)) : null,
-      text(md.get('extraction_timestamp')),
-      extraJson(md, new Set(['total_runs', 'classified_runs', 'run_types', 'extraction_timestamp'])),
-    ]);
+    await appendCells(
+      conn,
+      'showntell_metadata',
+      1,
+      () => [
+        ctx.ingestId,
+        num(md.get('total_runs')),
+        num(md.get('classified_runs')),
+        list ? list.map((t) => text(t)) : null,
+        text(md.get('extraction_timestamp')),
+        extraJson(md, new Set(['total_runs', 'classified_runs', 'run_types', 'extraction_timestamp'])),
+      ],
+      METADATA_COLUMNS,
+    );
   }
   for (const [runType, frame] of m.frames) {
     const name = `showntell_frame_${tableName(runType)}`;
@@ -203,7 +245,43 @@ const GROUP_BASE = [
   'matched_group_id',
   'matched_group_med_metric',
   'matched_group_avg_metric',
-];
+] as const;
+/** finetune_pretrain_matched, in the order `writeMatched` builds its rows. */
+const MATCHED_COLUMNS = [
+  'ingest_id',
+  'source_row',
+  'run_id',
+  'run_timestamp',
+  ...BASE_TEXT,
+  ...BASE_NUMBERS,
+  'ckpt_params',
+  'ckpt_data',
+  'ckpt_steps',
+  'run_seed',
+  'params',
+  'data',
+  'seed',
+  'step',
+  'ft_steps',
+  'ft_lrs',
+  'ft_toks',
+  'ft_loss',
+  ...GROUP_BASE,
+] as const satisfies readonly ColumnOf<'finetune_pretrain_matched'>[];
+const MATCHED_VALUE_COLUMNS = [
+  'ingest_id',
+  'run_id',
+  'name',
+  'family',
+  'value',
+  'special',
+] as const satisfies readonly ColumnOf<'finetune_pretrain_matched_values'>[];
+const MATCHED_CURVE_COLUMNS = [
+  'ingest_id',
+  'run_id',
+  'name',
+  'curve',
+] as const satisfies readonly ColumnOf<'finetune_pretrain_matched_curves'>[];
 const BASE_ALL = new Set<string>([
   ...MATCH_KEYS,
   'timestamp',
@@ -250,30 +328,36 @@ export async function writeMatched(ctx: IngestContext, m: Matched): Promise<void
     return v;
   };
   const runIds = col('run_id').map((v) => text(v) ?? '');
-  await appendCells(ctx.conn, 'finetune_pretrain_matched', rows, (i) => {
-    const steps = col('ckpt_steps')[i];
-    return [
-      ctx.ingestId,
-      i,
-      runIds[i]!,
-      timestamp(col('timestamp')[i]),
-      ...BASE_TEXT.map((k) => text(col(k)[i])),
-      ...BASE_NUMBERS.map((k) => num(col(k)[i])),
-      text(col('ckpt_params')[i]),
-      text(col('ckpt_data')[i]),
-      stepText(steps),
-      text(col('seed')[i]),
-      text(col('ckpt_params')[i]),
-      text(col('ckpt_data')[i]),
-      0,
-      checkpointStep(steps),
-      ...FT_LISTS.map((k) => numberList(col(k)[i])),
-      text(col('matched_group_name')[i]),
-      num(col('matched_group_id')[i]),
-      num(col('matched_group_med_metric')[i]),
-      num(col('matched_group_avg_metric')[i]),
-    ];
-  });
+  await appendCells(
+    ctx.conn,
+    'finetune_pretrain_matched',
+    rows,
+    (i) => {
+      const steps = col('ckpt_steps')[i];
+      return [
+        ctx.ingestId,
+        i,
+        runIds[i]!,
+        timestamp(col('timestamp')[i]),
+        ...BASE_TEXT.map((k) => text(col(k)[i])),
+        ...BASE_NUMBERS.map((k) => num(col(k)[i])),
+        text(col('ckpt_params')[i]),
+        text(col('ckpt_data')[i]),
+        stepText(steps),
+        text(col('seed')[i]),
+        text(col('ckpt_params')[i]),
+        text(col('ckpt_data')[i]),
+        0,
+        checkpointStep(steps),
+        ...FT_LISTS.map((k) => numberList(col(k)[i])),
+        text(col('matched_group_name')[i]),
+        num(col('matched_group_id')[i]),
+        num(col('matched_group_med_metric')[i]),
+        num(col('matched_group_avg_metric')[i]),
+      ];
+    },
+    MATCHED_COLUMNS,
+  );
   const scalarRows: Cell[][] = [];
   const curveRows: Cell[][] = [];
   const skipped = new Set<string>();
@@ -302,6 +386,18 @@ export async function writeMatched(ctx: IngestContext, m: Matched): Promise<void
       `non-numeric values not loaded from columns: ${list.slice(0, 8).join(', ')}${list.length > 8 ? ', …' : ''}`,
     );
   }
-  await appendCells(ctx.conn, 'finetune_pretrain_matched_values', scalarRows.length, (i) => scalarRows[i]!);
-  await appendCells(ctx.conn, 'finetune_pretrain_matched_curves', curveRows.length, (i) => curveRows[i]!);
+  await appendCells(
+    ctx.conn,
+    'finetune_pretrain_matched_values',
+    scalarRows.length,
+    (i) => scalarRows[i]!,
+    MATCHED_VALUE_COLUMNS,
+  );
+  await appendCells(
+    ctx.conn,
+    'finetune_pretrain_matched_curves',
+    curveRows.length,
+    (i) => curveRows[i]!,
+    MATCHED_CURVE_COLUMNS,
+  );
 }

@@ -3,6 +3,7 @@
  * table and inserted once at the end of the ingest.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { insertInto } from '../../src/db/tables.ts';
 import { MlduckError } from '../../src/errors.ts';
 import { MAX_JSON_DEPTH, tooDeepInText } from '../../src/json-depth.ts';
 import { TableWriter } from '../../src/load.ts';
@@ -111,6 +112,33 @@ export function parseMetricsJson(text: string, source: string, warn: (message: s
   };
 }
 
+const INSERT_TASKS = insertInto('qa_tasks', [
+  'ingest_id',
+  'recipe',
+  'data',
+  'params',
+  'seed',
+  'seed_dir',
+  'seed_name',
+  'step',
+  'task',
+  'task_name',
+  'task_alias',
+  'task_hash',
+  'model_hash',
+  'primary_metric',
+  'primary_score',
+  'num_instances',
+  'task_idx',
+  'processing_time',
+  'evaluated_at',
+  'metrics',
+  'model_config',
+  'task_config',
+  'compute_config',
+  'source',
+]);
+
 /** Stages task rows of one ingest; `insert()` writes them to qa_tasks. */
 export class TaskStager {
   private constructor(
@@ -158,7 +186,8 @@ export class TaskStager {
 
   async insert(ingestId: number): Promise<void> {
     this.writer.close();
-    await this.conn.run(`INSERT INTO qa_tasks SELECT ${ingestId}, recipe, data, params, seed, seed_dir, seed_name,
+    await this.conn.run(`${INSERT_TASKS}
+      SELECT ${ingestId}, recipe, data, params, seed, seed_dir, seed_name,
       step, task, task_name, task_alias, task_hash, model_hash, primary_metric, primary_score, num_instances,
       task_idx, processing_time, evaluated_at::TIMESTAMPTZ, metrics::JSON, model_config::JSON, task_config::JSON,
       compute_config::JSON, source FROM _qa_task_rows`);

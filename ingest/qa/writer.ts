@@ -6,6 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type ColumnCells, TableWriter } from '../../src/load.ts';
 import type { QuestionBatch } from './batch.ts';
+import { CHOICE_FIELDS, INSTANCE_METRICS } from './fields.ts';
 import type { TaskKey } from './layout.ts';
 import type { PredictionsSummary } from './predictions.ts';
 
@@ -22,6 +23,31 @@ function sparseText(rows: number, entries: readonly [number, string][]): ColumnC
   return { cells };
 }
 
+/** The key columns both tables start with, as `write` gives them. */
+const KEY_COLUMNS = ['ingest_id', 'recipe', 'params', 'seed', 'step', 'task'] as const;
+
+/** The qa_instances columns in the order `write` gives them (checked against the table when it opens). */
+const INSTANCE_COLUMNS: readonly string[] = [
+  ...KEY_COLUMNS,
+  'doc_id',
+  'native_id',
+  'native_id_kind',
+  'label',
+  ...INSTANCE_METRICS.map((field) => field.name),
+  'num_choices',
+  'line',
+  'specials',
+];
+
+/** The qa_choices columns in the order `write` gives them. */
+const CHOICE_COLUMNS: readonly string[] = [
+  ...KEY_COLUMNS,
+  'doc_id',
+  'choice_index',
+  ...CHOICE_FIELDS.map((field) => field.name),
+  'specials',
+];
+
 export class PredictionsWriter {
   private readonly files: PredictionsFile[] = [];
 
@@ -36,8 +62,8 @@ export class PredictionsWriter {
     return new PredictionsWriter(
       conn,
       ingestId,
-      await TableWriter.open(conn, 'qa_instances'),
-      await TableWriter.open(conn, 'qa_choices'),
+      await TableWriter.open(conn, 'qa_instances', { columns: INSTANCE_COLUMNS }),
+      await TableWriter.open(conn, 'qa_choices', { columns: CHOICE_COLUMNS }),
     );
   }
 

@@ -4,8 +4,29 @@
  * Numbers (and numeric strings, NaN/Inf) go to wandb_history, anything else to wandb_history_objects.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { insertInto } from '../../src/db/tables.ts';
 import { sqlIdent, sqlString } from '../../src/sql.ts';
 import { finiteSql, rawDoubleSql, specialSql, timestampSql } from './json-values.ts';
+
+const INSERT_HISTORY = insertInto('wandb_history', [
+  'ingest_id',
+  'run_id',
+  'step',
+  'timestamp',
+  'runtime_s',
+  'metric',
+  'value',
+  'special',
+]);
+const INSERT_HISTORY_OBJECTS = insertInto('wandb_history_objects', [
+  'ingest_id',
+  'run_id',
+  'step',
+  'timestamp',
+  'runtime_s',
+  'metric',
+  'value',
+]);
 
 /** Columns of the wide v0 history that are not metrics. */
 export const WIDE_STANDARD_COLUMNS = ['id', 'run_id', 'step', 'timestamp', 'runtime', '__index_level_0__'];
@@ -47,7 +68,7 @@ export async function loadWideHistory(
   const src = fileOrRelation.startsWith('(') ? fileOrRelation : `read_parquet(${sqlString(fileOrRelation)})`;
   if (numeric.length > 0) {
     const cols = numeric.map((c) => `${sqlIdent(c.name)}::DOUBLE AS ${sqlIdent(c.name)}`).join(', ');
-    await conn.run(`INSERT INTO wandb_history
+    await conn.run(`${INSERT_HISTORY}
       SELECT ${ingestId}, run_id, step, ts, runtime_s, metric, ${finiteSql('value')}, ${specialSql('value')}
       FROM (UNPIVOT (SELECT ${base}, ${cols} FROM ${src})
             ON ${numeric.map((c) => sqlIdent(c.name)).join(', ')} INTO NAME metric VALUE value)`);
@@ -90,7 +111,7 @@ export async function loadJsonHistory(
   source: string,
 ): Promise<void> {
   // Per-row conversions happen before the unnest (once per row, not once per value); d is typed once.
-  await conn.run(`INSERT INTO wandb_history
+  await conn.run(`${INSERT_HISTORY}
     SELECT ${ingestId}, run_id, step, ts, runtime_s, metric, ${finiteSql('d')},
       CASE WHEN d IS NULL THEN '${OBJECT_MARK}' || value::VARCHAR ELSE ${specialSql('d')} END
     FROM (SELECT run_id, step, ts, runtime_s, e.key AS metric, e.value AS value, ${jsonDoubleSql('e.value')} AS d
@@ -100,7 +121,7 @@ export async function loadJsonHistory(
             FROM (${source}) WHERE run_id IS NOT NULL)
       WHERE json_type(e.value) <> 'NULL')`);
   const moved = `ingest_id = ${ingestId} AND value IS NULL AND starts_with(special, '${OBJECT_MARK}')`;
-  await conn.run(`INSERT INTO wandb_history_objects
+  await conn.run(`${INSERT_HISTORY_OBJECTS}
     SELECT ingest_id, run_id, step, timestamp, runtime_s, metric, substr(special, ${OBJECT_MARK.length + 1})::JSON
     FROM wandb_history WHERE ${moved}`);
   await conn.run(`DELETE FROM wandb_history WHERE ${moved}`);
@@ -139,7 +160,7 @@ export async function loadNumericMapHistory(
     : NUMERIC_TYPES.test(runtime.type)
       ? finiteSql('TRY_CAST(runtime AS DOUBLE)')
       : finiteSql(rawDoubleSql('to_json(runtime)'));
-  await conn.run(`INSERT INTO wandb_history
+  await conn.run(`${INSERT_HISTORY}
     SELECT ${ingestId}, run_id, step, ts, runtime_s, e.key, ${finiteSql('e.value::DOUBLE')}, ${specialSql('e.value::DOUBLE')}
     FROM (SELECT run_id::VARCHAR AS run_id, ${stepSql} AS step, ${wideTimestampSql(byName.get('timestamp'))} AS ts,
             ${runtimeSql} AS runtime_s, unnest(map_entries(metrics)) AS e
@@ -150,10 +171,10 @@ export async function loadNumericMapHistory(
 
 async function insertLongJson(conn: DuckDBConnection, ingestId: number, table: string): Promise<void> {
   const d = rawDoubleSql('value');
-  await conn.run(`INSERT INTO wandb_history
+  await conn.run(`${INSERT_HISTORY}
     SELECT ${ingestId}, run_id, step, ts, CASE WHEN isfinite(runtime_s) THEN runtime_s END, metric, ${finiteSql(d)}, ${specialSql(d)}
     FROM ${table} WHERE ${d} IS NOT NULL`);
-  await conn.run(`INSERT INTO wandb_history_objects
+  await conn.run(`${INSERT_HISTORY_OBJECTS}
     SELECT ${ingestId}, run_id, step, ts, CASE WHEN isfinite(runtime_s) THEN runtime_s END, metric, value
     FROM ${table} WHERE ${d} IS NULL`);
 }

@@ -4,6 +4,7 @@
  * wandb_runs, wandb_run_config, wandb_run_summary, wandb_run_evals and wandb_run_names.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { cellsOf, insertInto, TABLE_COLUMNS } from '../../src/db/tables.ts';
 import { MlduckError } from '../../src/errors.ts';
 import { MAX_JSON_DEPTH } from '../../src/json-depth.ts';
 import { TableWriter } from '../../src/load.ts';
@@ -147,9 +148,24 @@ export async function stageRuns(
  * and DuckDB's Parquet of JSONL exports (STRUCT union over all runs) adds null keys a run never had; the raw
  * JSON in wandb_runs keeps them.
  */
-function flattenSql(table: string, ingestId: number, component: 'config' | 'summary'): string {
+function flattenSql(
+  table: 'wandb_run_config' | 'wandb_run_summary',
+  ingestId: number,
+  component: 'config' | 'summary',
+): string {
   const d = rawDoubleSql('v');
-  return `INSERT INTO ${table}
+  return `${insertInto(table, [
+    'ingest_id',
+    'run_id',
+    'key',
+    'key_path',
+    'value',
+    'value_type',
+    'value_double',
+    'value_varchar',
+    'value_bool',
+    'special',
+  ])}
     WITH RECURSIVE t(run_id, path, v) AS (
       SELECT s.run_id, [e.key], e.value FROM ${STAGE} s, json_each(s.${component}) e
         WHERE json_type(s.${component}) = 'OBJECT'
@@ -189,6 +205,33 @@ async function refuseTooDeep(
   );
 }
 
+const INSERT_RUNS = insertInto('wandb_runs', [
+  'ingest_id',
+  'run_id',
+  'run_name',
+  'display_name',
+  'state',
+  'project',
+  'entity',
+  'created_at',
+  'heartbeat_at',
+  'runtime_s',
+  'tags',
+  'group_name',
+  'job_type',
+  'sweep_name',
+  'url',
+  'config',
+  'summary',
+  'metadata',
+  'system_metrics',
+  'system_attrs',
+  'sweep_info',
+  'extra',
+  'export_format',
+  'exported_at',
+]);
+
 /** Writes the staged runs (replacing every earlier row of the same run ids) into the run tables. */
 export async function writeStagedRuns(
   conn: DuckDBConnection,
@@ -207,7 +250,8 @@ export async function writeStagedRuns(
     await conn.run(`DELETE FROM ${table} WHERE run_id IN (SELECT run_id FROM ${STAGE})`);
   }
   const runtime = `COALESCE(TRY_CAST(summary->>'_runtime' AS DOUBLE), TRY_CAST(summary->'_wandb'->>'runtime' AS DOUBLE))`;
-  await conn.run(`INSERT INTO wandb_runs SELECT ${ingestId}, run_id, run_name, display_name, state, project, entity,
+  await conn.run(`${INSERT_RUNS}
+    SELECT ${ingestId}, run_id, run_name, display_name, state, project, entity,
       created_at, heartbeat_at, CASE WHEN isfinite(${runtime}) THEN ${runtime} END,
       CASE WHEN json_type(tags) = 'ARRAY' THEN json_transform(tags, '["VARCHAR"]') END,
       group_name, job_type, sweep_name, url, config, summary, metadata, system_metrics, system_attrs, sweep_info,
@@ -228,7 +272,16 @@ export async function writeStagedRuns(
  */
 function evalsSql(ingestId: number): string {
   const d = rawDoubleSql('value');
-  return `INSERT INTO wandb_run_evals
+  return `${insertInto('wandb_run_evals', [
+    'ingest_id',
+    'run_id',
+    'task',
+    'metric',
+    'value',
+    'special',
+    'raw_value',
+    'task_config',
+  ])}
     WITH candidates AS (
       SELECT run_id, regexp_extract(key_path[1], '^oe_eval_metrics/(.+)/([^/]+)$', 1) AS task,
              regexp_extract(key_path[1], '^oe_eval_metrics/(.+)/([^/]+)$', 2) AS metric, value, 0 AS priority
@@ -258,34 +311,36 @@ export async function writeRunNames(
   runIdsSql: string,
 ): Promise<void> {
   const ids = (await conn.runAndReadAll(runIdsSql)).getRows().map((row) => String(row[0]));
-  const writer = await TableWriter.open(conn, 'wandb_run_names');
+  const writer = await TableWriter.open(conn, 'wandb_run_names', { columns: TABLE_COLUMNS.wandb_run_names });
   for (const id of ids) {
     const p = parseRunName(id);
-    writer.append([
-      ingestId,
-      id,
-      p.runType,
-      p.patternName,
-      p.nameTimestamp ? new Date(`${p.nameTimestamp.replace(' ', 'T')}Z`) : null,
-      p.expName,
-      p.initialCheckpointRecipe,
-      p.initialCheckpointRecipeRaw,
-      p.initialCheckpointSize,
-      p.initialCheckpointSteps,
-      p.seed,
-      p.lr,
-      p.lr1,
-      p.lr2,
-      p.numFinetuneTokensRaw,
-      p.numFinetuneTokensPerEpoch,
-      p.numFinetuneEpochs,
-      p.numFinetuneTokens,
-      p.comparisonModelSize,
-      p.comparisonModelRecipe,
-      p.comparisonMetric,
-      p.reduceLoss,
-      JSON.stringify(p.fields),
-    ]);
+    writer.append(
+      cellsOf('wandb_run_names', {
+        ingest_id: ingestId,
+        run_id: id,
+        run_type: p.runType,
+        pattern_name: p.patternName,
+        name_timestamp: p.nameTimestamp ? new Date(`${p.nameTimestamp.replace(' ', 'T')}Z`) : null,
+        exp_name: p.expName,
+        initial_checkpoint_recipe: p.initialCheckpointRecipe,
+        initial_checkpoint_recipe_raw: p.initialCheckpointRecipeRaw,
+        initial_checkpoint_size: p.initialCheckpointSize,
+        initial_checkpoint_steps: p.initialCheckpointSteps,
+        seed: p.seed,
+        lr: p.lr,
+        lr1: p.lr1,
+        lr2: p.lr2,
+        num_finetune_tokens_raw: p.numFinetuneTokensRaw,
+        num_finetune_tokens_per_epoch: p.numFinetuneTokensPerEpoch,
+        num_finetune_epochs: p.numFinetuneEpochs,
+        num_finetune_tokens: p.numFinetuneTokens,
+        comparison_model_size: p.comparisonModelSize,
+        comparison_model_recipe: p.comparisonModelRecipe,
+        comparison_metric: p.comparisonMetric,
+        reduce_loss: p.reduceLoss,
+        fields: JSON.stringify(p.fields),
+      }),
+    );
   }
   writer.close();
 }

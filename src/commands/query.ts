@@ -45,6 +45,23 @@ export function sqlError(error: unknown): MlduckError {
   return new MlduckError(`SQL error: ${oneLineDuckDBMessage(raw)}${where}`, { kind: 'input', cause: error });
 }
 
+/** True when DuckDB refused a statement because the warehouse is open read-only (it needs --write). */
+export function needsWrite(error: unknown): boolean {
+  const source = error instanceof MlduckError && error.cause !== undefined ? error.cause : error;
+  return /attached in read-only mode|read-only mode!?$/m.test(errorMessage(source));
+}
+
+/** A refusal of read-only mode, with how to get write access (`how`: e.g. "run `mlduck query --write …`"). */
+export function withWriteHint(error: unknown, how: string): unknown {
+  if (!needsWrite(error)) return error;
+  const base = sqlError(error);
+  return new MlduckError(base.message, {
+    kind: base.kind,
+    hint: `the warehouse is open read-only: ${how} to change data`,
+    cause: base.cause,
+  });
+}
+
 /** DuckDB's own multi-line text of an error (with its `LINE n:` echo and caret), for the shell. */
 export function sqlErrorText(error: unknown): string {
   if (error instanceof MlduckError && !(error.cause instanceof Error)) return error.message;

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { readCatalog } from '../catalog.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage, oneLineDuckDBMessage } from '../errors.ts';
 import { formatResult, RESULT_FORMATS, type ResultFormat } from '../format.ts';
 import { ResultSink } from '../output.ts';
 import { DEFAULT_MAX_ROWS, renderResult } from '../render.ts';
+import { sqlIdent, sqlString } from '../sql.ts';
 import type { Warehouse } from '../warehouse.ts';
-import { isBlankSql, runSql, sqlErrorText } from './query.ts';
+import { isBlankSql, needsWrite, runSql, sqlErrorText } from './query.ts';
 
 export interface ShellOptions {
   input: Readable;
@@ -40,6 +41,69 @@ const HELP = `Enter SQL ending with ';' (statements may span lines). Helpers:
 Ctrl-C interrupts a running statement, or clears the input.`;
 
 const HISTORY_SIZE = 1000;
+
+/** A session value (setting or variable) and how it reads back. */
+interface SessionValue {
+  name: string;
+  value: string | null;
+  type?: string;
+}
+
+/**
+ * What a read-only shell carries from one input's warehouse to the next. It opens the warehouse per input
+ * (so an idle shell holds no lock), which would lose `SET` settings and `SET VARIABLE`s: those are read back
+ * after each input (settings that differ from a fresh open) and set again on the next open. Temporary
+ * tables, views, sequences and macros hold data or definitions of the session: they last for their input
+ * only, and the shell says so (`shell --write` keeps the warehouse open, and them with it).
+ */
+class ReadOnlySession {
+  private defaults: Map<string, string | null> | undefined;
+  private settings: SessionValue[] = [];
+  private variables: SessionValue[] = [];
+
+  /** Sets the settings and variables of the inputs before on a freshly opened warehouse. */
+  async restore(wh: Warehouse, warn: (text: string) => Promise<void>): Promise<void> {
+    this.defaults ??= new Map((await readSettings(wh)).map((s) => [s.name, s.value]));
+    for (const list of [this.settings, this.variables]) {
+      for (const item of [...list]) {
+        const sql =
+          item.type === undefined
+            ? `SET ${sqlIdent(item.name)} = ${item.value === null ? 'NULL' : sqlString(item.value)}`
+            : `SET VARIABLE ${sqlIdent(item.name)} = ${item.value === null ? 'NULL' : `CAST(${sqlString(item.value)} AS ${item.type})`}`;
+        try {
+          await wh.run(sql);
+        } catch (error) {
+          list.splice(list.indexOf(item), 1);
+          await warn(
+            `Note: ${item.name} could not be set again and is dropped: ${oneLineDuckDBMessage(errorMessage(error))}`,
+          );
+        }
+      }
+    }
+  }
+
+  /** Reads back what the input set; returns the temporary objects it made, which end with it. */
+  async capture(wh: Warehouse): Promise<string[]> {
+    const defaults = this.defaults ?? new Map();
+    this.settings = (await readSettings(wh)).filter((s) => s.value !== defaults.get(s.name));
+    this.variables = await wh.all<{ name: string; value: string | null; type: string }>(
+      'SELECT name, value, type FROM duckdb_variables() ORDER BY name',
+    );
+    const temporary = await wh.all<{ kind: string; name: string }>(`
+      SELECT 'table' AS kind, table_name AS name FROM duckdb_tables() WHERE temporary
+      UNION ALL SELECT 'view', view_name FROM duckdb_views() WHERE temporary AND NOT internal
+      UNION ALL SELECT 'sequence', sequence_name FROM duckdb_sequences() WHERE temporary
+      UNION ALL SELECT 'macro', function_name FROM duckdb_functions() WHERE database_name = 'temp' AND NOT internal
+      ORDER BY 1, 2`);
+    return temporary.map((t) => `${t.kind} ${t.name}`);
+  }
+}
+
+function readSettings(wh: Warehouse): Promise<SessionValue[]> {
+  return wh.all<{ name: string; value: string | null }>(
+    'SELECT name, value FROM duckdb_settings() ORDER BY name',
+  );
+}
 
 export function defaultHistoryFile(env: NodeJS.ProcessEnv = process.env): string {
   return env['MLDUCK_HISTORY'] ?? join(homedir(), '.mlduck_history');
@@ -117,14 +181,35 @@ export async function runShell(source: ShellWarehouse, options: ShellOptions): P
 
   /** The connection of the statement running now, to interrupt on Ctrl-C. */
   let running: Warehouse | undefined;
+  const session = 'warehouse' in source ? undefined : new ReadOnlySession();
   const withWarehouse = async <T>(fn: (wh: Warehouse) => Promise<T>): Promise<T> => {
-    const wh = 'warehouse' in source ? source.warehouse : await source.open();
-    running = wh;
+    if ('warehouse' in source) {
+      running = source.warehouse;
+      try {
+        return await fn(source.warehouse);
+      } finally {
+        running = undefined;
+      }
+    }
+    const wh = await source.open();
+    let temporary: string[] = [];
     try {
-      return await fn(wh);
+      await session?.restore(wh, print);
+      running = wh;
+      try {
+        return await fn(wh);
+      } finally {
+        running = undefined;
+        // Reading the session back must not hide the statement's own error.
+        temporary = (await session?.capture(wh).catch(() => [])) ?? [];
+      }
     } finally {
-      running = undefined;
-      if (!('warehouse' in source)) wh.close();
+      wh.close();
+      if (temporary.length > 0) {
+        await print(
+          `Note: temporary ${temporary.join(', ')} ended with this input: the read-only shell opens the warehouse for each input, so that an idle shell never blocks an ingest; \`mlduck shell --write\` keeps temporary objects for the session`,
+        );
+      }
     }
   };
 
@@ -247,6 +332,9 @@ export async function runShell(source: ShellWarehouse, options: ShellOptions): P
     } catch (error) {
       const text = sqlErrorText(error);
       await print(/INTERRUPT/i.test(text) ? 'Interrupted' : `Error: ${text}`);
+      if (session && needsWrite(error)) {
+        await print('The shell is read-only: start it with `mlduck shell --write` to change data.');
+      }
       failures++;
     }
     if (timer) await print(`Run time: ${((performance.now() - started) / 1000).toFixed(3)} s`);

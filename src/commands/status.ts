@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { readCatalog } from '../catalog.ts';
 import { MlduckError } from '../errors.ts';
-import { formatResult, type ResultFormat, toCellText } from '../format.ts';
+import { formatResult, toCellText } from '../format.ts';
+import { sqlString } from '../sql.ts';
 import type { Warehouse } from '../warehouse.ts';
 
 function humanBytes(bytes: number): string {
@@ -32,20 +33,68 @@ function warehouseBytes(path: string): number {
 export interface StatusOptions {
   /** How many recent ingests to list (default 10). */
   recent?: number;
-  /** `table` (default) is the report for people; csv/json/jsonl give the tables, views and ingests as data. */
-  format?: ResultFormat;
   /** Width the tables fit (default: no limit). */
   width?: number;
 }
 
-/** The text of `mlduck status`: what is in the warehouse and where it came from. */
-export async function statusReport(wh: Warehouse, options: StatusOptions = {}): Promise<string> {
-  const format = options.format ?? 'table';
-  const width = options.width ?? Number.POSITIVE_INFINITY;
+function recentCountOf(options: StatusOptions): number {
   const recentCount = options.recent ?? 10;
   if (!Number.isInteger(recentCount) || recentCount < 0) {
     throw new MlduckError(`recent must be a count of ingests, not ${recentCount}`, { kind: 'usage' });
   }
+  return recentCount;
+}
+
+/** The columns of `status --format csv|json|jsonl|arrow`, one record per table, view and recent ingest. */
+export const STATUS_RECORD_COLUMNS = [
+  'section',
+  'name',
+  'rows',
+  'description',
+  'ingest_id',
+  'kind',
+  'status',
+  'finished_at',
+] as const;
+
+/**
+ * What `mlduck status` shows, as one flat list for scripts: a query whose result the query renderer writes
+ * in any of its formats. Tables, then views (by name), then the recent ingests (newest first): `section`
+ * says which; `name` is the relation or the ingested path; `rows` the table's rows or the ingest's rows
+ * written; `description` the relation's comment or why the ingest failed; `ingest_id`, `kind`, `status` and
+ * `finished_at` are the ingest's (NULL for relations).
+ */
+export async function statusRecordsSql(wh: Warehouse, options: StatusOptions = {}): Promise<string> {
+  const recentCount = recentCountOf(options);
+  const catalog = await readCatalog(wh);
+  const relations = [
+    ...catalog.filter((r) => r.kind === 'table'),
+    ...catalog.filter((r) => r.kind === 'view'),
+  ];
+  const values = relations.map(
+    (r, i) =>
+      `(${i}, ${sqlString(r.kind)}, ${sqlString(r.name)}, ${r.rows ?? 'NULL'}::BIGINT, ${r.comment === null ? 'NULL' : sqlString(r.comment)})`,
+  );
+  const relationRows = values.length
+    ? `SELECT ord, section, name, "rows", description, NULL::BIGINT, NULL::VARCHAR, NULL::VARCHAR, NULL::TIMESTAMPTZ
+       FROM (VALUES ${values.join(', ')}) AS r(ord, section, name, "rows", description)`
+    : `SELECT 0, '', '', NULL::BIGINT, NULL::VARCHAR, NULL::BIGINT, NULL::VARCHAR, NULL::VARCHAR, NULL::TIMESTAMPTZ WHERE false`;
+  return `SELECT ${STATUS_RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')}
+    FROM (
+      ${relationRows}
+      UNION ALL
+      SELECT * FROM (
+        SELECT ${relations.length} + row_number() OVER (ORDER BY ingest_id DESC), 'ingest', path,
+          (SELECT sum(value::BIGINT) FROM json_each(rows_written))::BIGINT, error, ingest_id, kind, status, finished_at
+        FROM ingest_log ORDER BY ingest_id DESC LIMIT ${recentCount})
+    ) AS records(ord, ${STATUS_RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')})
+    ORDER BY ord`;
+}
+
+/** The text of `mlduck status`: what is in the warehouse and where it came from. */
+export async function statusReport(wh: Warehouse, options: StatusOptions = {}): Promise<string> {
+  const width = options.width ?? Number.POSITIVE_INFINITY;
+  const recentCount = recentCountOf(options);
   const lines: string[] = [];
   const size =
     wh.path !== ':memory:' && existsSync(wh.path) ? humanBytes(warehouseBytes(wh.path)) : 'in memory';
@@ -66,29 +115,6 @@ export async function statusReport(wh: Warehouse, options: StatusOptions = {}): 
   const recent = await wh.all(
     `SELECT ingest_id, kind, path, status, rows_written, finished_at FROM ingest_log ORDER BY ingest_id DESC LIMIT ${recentCount}`,
   );
-  if (format !== 'table') {
-    // As data: one row per relation, then the recent ingests, each as a record with a `section`.
-    const relations = catalog.map((r) => ({
-      section: r.kind,
-      name: r.name,
-      rows: r.rows ?? null,
-      description: r.comment ?? '',
-    }));
-    const ingests = recent.map((r) => ({
-      section: 'ingest',
-      name: String(r['path']),
-      rows: summarizeRowCount(r['rows_written']),
-      description: `${r['kind']} ${r['status']} #${r['ingest_id']} ${toCellText(r['finished_at'])}`,
-    }));
-    const all = [...relations, ...ingests];
-    return formatResult(
-      {
-        columns: ['section', 'name', 'rows', 'description'],
-        rows: all.map((r) => [r.section, r.name, r.rows, r.description]),
-      },
-      format,
-    );
-  }
   lines.push('', `tables (${tables.length}):`);
   lines.push(
     formatResult(
@@ -127,11 +153,6 @@ export function firstSentence(comment: string | null): string {
   if (!comment) return '';
   const match = /^(.*?\.)(\s|$)/.exec(comment);
   return match ? match[1]! : comment;
-}
-
-function summarizeRowCount(json: unknown): number | null {
-  if (typeof json !== 'string') return null;
-  return Object.values(JSON.parse(json) as Record<string, number>).reduce((a, b) => a + b, 0);
 }
 
 function summarizeRows(json: unknown): string {

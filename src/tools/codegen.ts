@@ -113,5 +113,17 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
     entries.push(`  ${relation.name}: ${name};`);
   }
   out += `\n/** Every table and view of the warehouse: \`createKysely<Database>(wh.instance)\`. */\nexport interface Database {\n${entries.join('\n')}\n}\n`;
+  const tables = relations
+    .filter((r) => r.kind === 'table')
+    .map((r) => `  ${r.name}: [${r.columns.map((c) => JSON.stringify(c.name)).join(', ')}],`);
+  out += `
+/**
+ * The columns of every table in table order: the one column list writers name in their INSERTs and give
+ * their appenders (\`TableWriter\` checks it against the table it opens).
+ */
+export const TABLE_COLUMNS = {
+${tables.join('\n')}
+} as const satisfies { readonly [T in keyof Database]?: readonly (keyof Database[T])[] };
+`;
   return out;
 }

@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -248,6 +248,130 @@ describe('reading never takes the write lock', () => {
       writer.child.stdin.end();
       expect(await waiting.exited).toBe(0);
       expect(await writer.exited).toBe(0);
+    },
+    SLOW,
+  );
+});
+
+describe('status as data', () => {
+  it(
+    'csv, json, jsonl and arrow list the tables, views and recent ingests, as query renders them',
+    async () => {
+      const db = join(tempDir(), 'warehouse.duckdb');
+      copyFileSync(join(REPO_ROOT, 'warehouse.duckdb.example'), db);
+      const jsonl = await runCli(['--db', db, 'status', '--recent', '3', '-f', 'jsonl']);
+      expect(jsonl.code, jsonl.stderr).toBe(0);
+      const records = jsonl.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const columns = [
+        'section',
+        'name',
+        'rows',
+        'description',
+        'ingest_id',
+        'kind',
+        'status',
+        'finished_at',
+      ];
+      for (const record of records) expect(Object.keys(record)).toEqual(columns);
+      const sections = records.map((r) => r.section).join(' ');
+      expect(sections).toMatch(/^(table )+(view )+ingest ingest ingest$/);
+      const log = records.find((r) => r.name === 'ingest_log')!;
+      expect(log).toMatchObject({ section: 'table', ingest_id: null, kind: null });
+      expect(log.description).toMatch(/^One row per ingest of one input file: .*\.$/);
+
+      // The ingests are ingest_log's newest rows, spelled as `query` spells them.
+      const newest = await runCli([
+        '--db',
+        db,
+        'query',
+        '-f',
+        'jsonl',
+        `SELECT path AS name, ingest_id, kind, status, finished_at,
+           (SELECT sum(value::BIGINT) FROM json_each(rows_written)) AS rows
+         FROM ingest_log ORDER BY ingest_id DESC LIMIT 3`,
+      ]);
+      const expected = newest.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(records.filter((r) => r.section === 'ingest')).toEqual(
+        expected.map((e) => ({ section: 'ingest', description: null, ...e })),
+      );
+      expect(String(expected[0]!.finished_at)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00$/);
+      expect(log.rows).toBe(
+        Number(
+          (await runCli(['--db', db, 'query', '-f', 'csv', 'SELECT count(*) FROM ingest_log'])).stdout.split(
+            '\n',
+          )[1],
+        ),
+      );
+
+      const json = await runCli(['--db', db, 'status', '--recent', '3', '--format', 'json']);
+      expect(JSON.parse(json.stdout)).toEqual(records);
+      const csv = await runCli(['--db', db, 'status', '--recent', '3', '-f', 'csv']);
+      expect(csv.stdout.split('\n')[0]).toBe(columns.join(','));
+      expect(csv.stdout).toContain(`\ningest,${String(expected[0]!.name)},`);
+      const arrow = startCli(['--db', db, 'status', '--recent', '3', '-f', 'arrow']);
+      const chunks: Buffer[] = [];
+      arrow.child.stdout.on('data', (d: Buffer) => chunks.push(d));
+      expect(await arrow.exited).toBe(0);
+      const table = tableFromIPC(Buffer.concat(chunks));
+      expect(table.numRows).toBe(records.length);
+      expect(table.schema.fields.map((f) => f.name)).toEqual(columns);
+      // The report for people is unchanged.
+      const report = await runCli(['--db', db, 'status', '--recent', '3']);
+      expect(report.stdout).toMatch(/^warehouse .*\nmigrations: \d+ applied\n\ntables \(\d+\):\n┌/);
+    },
+    SLOW,
+  );
+});
+
+describe('the read-only shell keeps no state that needs writing', () => {
+  it(
+    'carries SET and SET VARIABLE across inputs, says temporary objects end with their input, and points to --write',
+    async () => {
+      const db = await migratedWarehouseFile();
+      const input = [
+        "SET TimeZone = 'Asia/Tokyo';",
+        'SET VARIABLE answer = 42;',
+        "SELECT current_setting('TimeZone') AS tz, getvariable('answer') AS answer;",
+        'RESET TimeZone;',
+        "SELECT current_setting('TimeZone') AS tz;",
+        'CREATE TEMP TABLE scratch AS SELECT 7 AS x; SELECT x * 6 AS same_input FROM scratch;',
+        'SELECT * FROM scratch;',
+        'INSERT INTO ingest_log (ingest_id) VALUES (1);',
+        '',
+      ].join('\n');
+      const run = await runCli(['--db', db, 'shell', '-f', 'csv'], { input });
+      expect(run.code).toBe(2);
+      const out = run.stdout.split('\n');
+      expect(out.slice(0, 2)).toEqual(['tz,answer', 'Asia/Tokyo,42']);
+      expect(out[2]).toBe('tz');
+      expect(out[3]).not.toBe('Asia/Tokyo');
+      expect(run.stdout).toMatch(
+        /^same_input\n42\nNote: temporary table scratch ended with this input: .*`mlduck shell --write` keeps temporary objects/m,
+      );
+      expect(run.stdout).toMatch(/Error: Catalog Error: Table with name scratch does not exist/);
+      expect(run.stdout).toMatch(
+        /Error: .*Cannot execute statement of type "INSERT" .* read-only mode!\nThe shell is read-only: start it with `mlduck shell --write` to change data\.\n/,
+      );
+      expect(run.stderr).toBe('mlduck: 2 statements failed\n');
+
+      // --write holds one session: the temporary table outlives its input, and nothing is noted.
+      const write = await runCli(['--db', db, 'shell', '--write', '-f', 'csv'], {
+        input: 'CREATE TEMP TABLE scratch AS SELECT 7 AS x;\nSELECT x FROM scratch;\n',
+      });
+      expect(write.code).toBe(0);
+      expect(write.stdout).toBe('x\n7\n');
+
+      const query = await runCli(['--db', db, 'query', 'INSERT INTO ingest_log (ingest_id) VALUES (1)']);
+      expect(query.code).toBe(2);
+      expect(query.stderr).toMatch(
+        /read-only mode! — the warehouse is open read-only: run it with `mlduck query --write` to change data\n$/,
+      );
     },
     SLOW,
   );

@@ -1,5 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
+import { MlduckError } from '../../src/errors.ts';
 import { TableWriter } from '../../src/load.ts';
 
 async function table() {
@@ -49,6 +50,30 @@ describe('TableWriter', () => {
     const writer = await TableWriter.open(conn, 't');
     expect(() => writer.appendColumns(1, [{ constant: 1 }])).toThrow(/expected 7 columns, got 1/);
     writer.discard();
+    close();
+  });
+
+  it('checks a column list against the table once, when it opens', async () => {
+    const { conn, rows, close } = await table();
+    const columns = ['id', 'name', 'n', 'x', 'ok', 'note', 'k'];
+    const writer = await TableWriter.open(conn, 't', { columns });
+    writer.append([1, 'a', 2, 0.5, true, null, 3]);
+    expect(writer.close()).toBe(1);
+    expect(await rows()).toHaveLength(1);
+    const swapped = ['id', 'n', 'name', 'x', 'ok', 'note', 'k'];
+    await expect(TableWriter.open(conn, 't', { columns: swapped })).rejects.toThrow(
+      /^table t does not have the columns its writer gives \(another order\)$/,
+    );
+    const renamed = ['id', 'name', 'n', 'x', 'ok', 'notes', 'k'];
+    const error = await TableWriter.open(conn, 't', { columns: renamed }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MlduckError);
+    expect((error as MlduckError).kind).toBe('internal');
+    expect((error as MlduckError).message).toBe(
+      'table t does not have the columns its writer gives (the table lacks notes; the writer lacks note)',
+    );
+    await expect(TableWriter.open(conn, 't', { columns: columns.slice(1) })).rejects.toThrow(
+      /the writer lacks id/,
+    );
     close();
   });
 });

@@ -46,6 +46,9 @@ describe('codegen', () => {
     expect(block).toContain('"odd name": string | null;');
     expect(block).toContain('/** A list *\\/ with a comment end. (`INTEGER[]`) */');
     expect(ts).toContain('  zz_types: ZzTypes;');
+    // The column list writers use, in table order; views have none.
+    expect(ts).toContain('  zz_types: ["ingest_id", "l", "s", "m", "d", "h", "j", "e", "t", "odd name"],');
+    expect(ts.slice(ts.indexOf('export const TABLE_COLUMNS'))).not.toMatch(/^ {2}run_overview:/m);
     // Values read through the dialect match the generated types.
     const db = createKysely<Record<string, Record<string, unknown>>>(wh.instance);
     const row = await db.selectFrom('zz_types').selectAll().executeTakeFirstOrThrow();
