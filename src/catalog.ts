@@ -1,3 +1,4 @@
+import { errorMessage } from './errors.ts';
 import { sqlIdent } from './sql.ts';
 import type { Warehouse } from './warehouse.ts';
 
@@ -13,8 +14,10 @@ export interface CatalogRelation {
   kind: 'table' | 'view';
   comment: string | null;
   columns: CatalogColumn[];
-  /** Row count (exact, counted); null for views unless asked. */
+  /** Row count (exact, counted); null for views unless asked, or when the view cannot be read. */
   rows: number | null;
+  /** Why a view asked to be counted could not be (files it reads are not there). */
+  unreadable?: string;
 }
 
 /** Internal bookkeeping tables that are not user data. */
@@ -54,12 +57,31 @@ export async function readCatalog(
   for (const r of relations) {
     if (!options.includeSystem && SYSTEM_TABLES.has(r.name)) continue;
     let rows: number | null = null;
+    let unreadable: string | undefined;
     if (r.kind === 'table' || options.countViews) {
-      rows = Number((await wh.scalar<bigint>(`SELECT count(*) FROM ${sqlIdent(r.name)}`)) ?? 0n);
+      try {
+        rows = Number((await wh.scalar<bigint>(`SELECT count(*) FROM ${sqlIdent(r.name)}`)) ?? 0n);
+      } catch (error) {
+        // A view over files (tokenized shards) whose files moved or were deleted: describe it anyway.
+        const message = errorMessage(error);
+        if (r.kind !== 'view' || !isMissingFile(message)) throw error;
+        unreadable = message;
+      }
     }
-    result.push({ ...r, comment: r.comment || null, columns: byRelation.get(r.name) ?? [], rows });
+    result.push({
+      ...r,
+      comment: r.comment || null,
+      columns: byRelation.get(r.name) ?? [],
+      rows,
+      ...(unreadable === undefined ? {} : { unreadable }),
+    });
   }
   return result;
+}
+
+/** DuckDB's error for a file a query reads that is not there. */
+export function isMissingFile(message: string): boolean {
+  return /IO Error: (No files found that match the pattern|Cannot open file)/.test(message);
 }
 
 /** Relations or columns without a COMMENT ON, as `table` or `table.column`. */

@@ -1,5 +1,6 @@
 import { type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
-import { type CatalogRelation, readCatalog } from '../catalog.ts';
+import { type CatalogRelation, isMissingFile, readCatalog } from '../catalog.ts';
+import { errorMessage } from '../errors.ts';
 import { sqlIdent } from '../sql.ts';
 import type { Warehouse } from '../warehouse.ts';
 
@@ -79,10 +80,19 @@ function interfaceName(relation: string): string {
     .join('');
 }
 
-/** Structured column types of a relation, read from an empty result (no type-string parsing). */
-async function relationTypes(wh: Warehouse, name: string): Promise<DuckDBType[]> {
-  const result = await wh.conn.run(`SELECT * FROM ${sqlIdent(name)} LIMIT 0`);
-  return result.columnTypes();
+/**
+ * Structured column types of a relation, read from an empty result (no type-string parsing). A view over
+ * files that are not there (tokenized shards moved away) cannot run even with LIMIT 0: its catalog types
+ * are then read back through DuckDB's own parser, as casts of NULL.
+ */
+async function relationTypes(wh: Warehouse, relation: CatalogRelation): Promise<DuckDBType[]> {
+  try {
+    return (await wh.conn.run(`SELECT * FROM ${sqlIdent(relation.name)} LIMIT 0`)).columnTypes();
+  } catch (error) {
+    if (relation.kind !== 'view' || !isMissingFile(errorMessage(error))) throw error;
+    const casts = relation.columns.map((c, i) => `NULL::${c.type} AS c${i}`).join(', ');
+    return (await wh.conn.run(`SELECT ${casts} LIMIT 0`)).columnTypes();
+  }
 }
 
 /** Generates the Kysely `Database` interface of every table and view, with comments as TSDoc. */
@@ -99,7 +109,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 `;
   const entries: string[] = [];
   for (const relation of relations) {
-    const types = await relationTypes(wh, relation.name);
+    const types = await relationTypes(wh, relation);
     const name = interfaceName(relation.name);
     out += `\n${tsDoc(`${relation.kind === 'view' ? 'View' : 'Table'} \`${relation.name}\`: ${relation.comment ?? ''}`, '')}`;
     out += `export interface ${name} {\n`;

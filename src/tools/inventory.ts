@@ -104,7 +104,7 @@ known to the \`datasets\` registry. Descriptions are the \`COMMENT ON\` text sto
     md += `\n### ${r.name}\n\n${r.comment}\n\n- kind: ${r.kind}\n`;
     const grain = grainOf(r.comment);
     if (grain) md += `- grain: ${grain}\n`;
-    md += `- rows: ${r.rows ?? 'not counted'}\n`;
+    md += `- rows: ${r.rows ?? (r.unreadable ? `unknown, the view cannot be read here (${r.unreadable})` : 'not counted')}\n`;
     const src = sources.get(r.name);
     if (src && src.length > 0) {
       md += `- sources (${src.length}):\n`;

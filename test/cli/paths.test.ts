@@ -1,4 +1,4 @@
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundledLlama32TokenizerDir } from '../../ingest/tokenize/tokenizer.ts';
@@ -50,4 +50,25 @@ describe('paths that travel', () => {
     expect(fromMoved.stderr).toBe('');
     expect(fromMoved.stdout).toBe(here.stdout);
   }, 180_000); // tokenizes, then three queries: spawned CLIs
+
+  it('a warehouse whose shards stayed behind still documents itself: codegen and inventory describe the view', async () => {
+    const alone = tempDir();
+    const db = join(alone, 'w.duckdb');
+    cpSync(join(REPO_ROOT, 'warehouse.duckdb.example'), db);
+    const query = await runCli(['--db', db, 'query', 'SELECT count(*) FROM tokenized_rows'], { cwd: alone });
+    expect(query.code).toBe(2);
+    expect(query.stderr).toMatch(/No files found that match the pattern "data\/processed\/tokenized\//);
+    const codegen = await runCli(['--db', db, 'codegen', '--out', join(alone, 'schema.ts')], { cwd: alone });
+    expect(codegen.code, codegen.stderr).toBe(0);
+    // The same types as where the shards are: the committed schema is generated from the demo warehouse.
+    expect(readFileSync(join(alone, 'schema.ts'), 'utf8')).toBe(
+      readFileSync(join(REPO_ROOT, 'src', 'db', 'schema.ts'), 'utf8'),
+    );
+    const inventory = await runCli(['--db', db, 'inventory', '--out', join(alone, 'inv.md')], { cwd: alone });
+    expect(inventory.code, inventory.stderr).toBe(0);
+    const md = readFileSync(join(alone, 'inv.md'), 'utf8');
+    expect(md).toMatch(
+      /### tokenized_rows[\s\S]*?- rows: unknown, the view cannot be read here \(IO Error: No files found/,
+    );
+  });
 });
