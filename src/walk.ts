@@ -24,6 +24,17 @@ export interface WalkOptions {
   expected: string;
   /** What to do when a directory holds nothing accepted. */
   emptyHint?: string;
+  /** A named directory with nothing accepted in it is fine, not an error (a scan of a whole tree). */
+  allowEmpty?: boolean;
+  /** Entries left out by name, files and folders alike (e.g. hidden ones). */
+  skip?(name: string): boolean;
+  /** Walk into links to folders (default true; each folder is still visited once). */
+  followDirectoryLinks?: boolean;
+  /**
+   * Report a folder that cannot be listed or a link that cannot be followed and go on, instead of failing
+   * (a scan of a whole tree reports its problems).
+   */
+  onUnreadable?(path: string, error: unknown): void;
 }
 
 /** `stat` of an input path, following links; a failure is one bad-input line saying what the path is. */
@@ -62,9 +73,17 @@ export function walkInputs(paths: readonly string[], options: WalkOptions): Walk
     const real = realpathSync(dir);
     if (visited.has(real)) return;
     visited.add(real);
-    const entries = readdirSync(dir, { withFileTypes: true }).sort(byName);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true }).sort(byName);
+    } catch (error) {
+      if (!options.onUnreadable) throw error;
+      options.onUnreadable(dir, error);
+      return;
+    }
     if (options.unit?.(dir, entries)) add({ path: dir, fromDirectory: true, isDirectory: true });
     for (const entry of entries) {
+      if (options.skip?.(entry.name)) continue;
       const full = join(dir, entry.name);
       let kind: 'file' | 'dir' | 'other' = entry.isFile() ? 'file' : entry.isDirectory() ? 'dir' : 'other';
       if (entry.isSymbolicLink()) {
@@ -72,12 +91,17 @@ export function walkInputs(paths: readonly string[], options: WalkOptions): Walk
         try {
           target = statSync(full);
         } catch (error) {
+          if (options.onUnreadable) {
+            options.onUnreadable(full, error);
+            continue;
+          }
           if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // dangling: nothing to read
           if (!options.accept(entry.name)) continue;
           statPath(full); // throws a named error: a link loop, a refused permission
           throw error;
         }
         kind = target.isFile() ? 'file' : target.isDirectory() ? 'dir' : 'other';
+        if (kind === 'dir' && options.followDirectoryLinks === false) continue;
       }
       if (kind === 'dir') {
         if (options.recursive ?? true) walk(full);
@@ -96,7 +120,7 @@ export function walkInputs(paths: readonly string[], options: WalkOptions): Walk
     // A folder walked already (named twice, or inside another named one) is no empty folder.
     const seen = visited.has(realpathSync(path));
     walk(path);
-    if (!seen && found.size === before) {
+    if (!seen && found.size === before && !options.allowEmpty) {
       throw new MlduckError(`no ${options.expected} in this directory`, {
         file: path,
         ...(options.emptyHint === undefined ? {} : { hint: options.emptyHint }),

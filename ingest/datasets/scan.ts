@@ -5,14 +5,15 @@
  * A scan is its own ingest because the registry is a view of a folder, not of one input file.
  */
 import { createHash } from 'node:crypto';
-import { type Dirent, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve, sep } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { type ColumnOf, cellsOf, TABLE_COLUMNS, type TableRow } from '../../src/db/tables.ts';
 import { errorMessage, MlduckError } from '../../src/errors.ts';
 import { sha256File } from '../../src/hash.ts';
 import { appendRows } from '../../src/load.ts';
 import { recordedPath } from '../../src/paths.ts';
 import { sqlString } from '../../src/sql.ts';
+import { walkInputs } from '../../src/walk.ts';
 import type { IngestReport, Warehouse } from '../../src/warehouse.ts';
 import { type ClassifyContext, classifyPath, formatOf, rootPrefix } from './classify.ts';
 import { type ColumnInfo, inspectFile } from './inspect.ts';
@@ -85,34 +86,35 @@ const DATASET_COLUMNS = TABLE_COLUMNS.datasets.filter(
   (c): c is Exclude<ColumnOf<'datasets'>, 'ingest_id'> => c !== 'ingest_id',
 );
 
+/** The files under the data root (src/walk.ts), hidden ones left out; what cannot be read is a problem. */
 function walk(root: string, problems: ScanIssue[]): FoundFile[] {
   const found: FoundFile[] = [];
-  const visit = (dir: string, rel: string[]): void => {
-    let entries: Dirent[];
+  const inputs = walkInputs([root], {
+    accept: () => true,
+    skip: (name) => name.startsWith('.') || name === 'node_modules',
+    // A link to a folder could lead out of the data root: the registry describes the root only.
+    followDirectoryLinks: false,
+    allowEmpty: true,
+    expected: 'files',
+    onUnreadable: (path, error) => {
+      const what =
+        (error as NodeJS.ErrnoException).syscall === 'scandir' ? 'cannot list folder' : 'cannot stat';
+      problems.push({ path: recordedPath(path), message: `${what}: ${errorMessage(error)}` });
+    },
+  });
+  for (const { path: absolutePath } of inputs) {
     try {
-      entries = readdirSync(dir, { withFileTypes: true });
+      const stat = statSync(absolutePath);
+      found.push({
+        absolutePath,
+        rel: relative(root, absolutePath).split(sep),
+        bytes: stat.size,
+        mtime: stat.mtime,
+      });
     } catch (error) {
-      problems.push({ path: recordedPath(dir), message: `cannot list folder: ${errorMessage(error)}` });
-      return;
+      problems.push({ path: recordedPath(absolutePath), message: `cannot stat: ${errorMessage(error)}` });
     }
-    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-      const absolutePath = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        visit(absolutePath, [...rel, entry.name]);
-        continue;
-      }
-      if (!entry.isFile() && !entry.isSymbolicLink()) continue;
-      try {
-        const stat = statSync(absolutePath);
-        if (!stat.isFile()) continue;
-        found.push({ absolutePath, rel: [...rel, entry.name], bytes: stat.size, mtime: stat.mtime });
-      } catch (error) {
-        problems.push({ path: recordedPath(absolutePath), message: `cannot stat: ${errorMessage(error)}` });
-      }
-    }
-  };
-  visit(root, []);
+  }
   return found;
 }
 

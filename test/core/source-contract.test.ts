@@ -140,4 +140,43 @@ describe('the walker', async () => {
     symlinkSync('loop.txt', join(root, 'a', 'loop.txt'));
     expect(() => walkInputs([join(root, 'a')], options)).toThrow(/symbolic link loop/);
   });
+
+  it('walks a whole tree for a scan: skips by name, stays off folder links, reports what it cannot read', async () => {
+    const { chmodSync, symlinkSync } = await import('node:fs');
+    const root = tempDir();
+    const outside = tempDir();
+    writeFileSync(join(outside, 'far.txt'), 'x');
+    mkdirSync(join(root, '.hidden'));
+    writeFileSync(join(root, '.hidden', 'h.txt'), 'x');
+    writeFileSync(join(root, '.dot.txt'), 'x');
+    writeFileSync(join(root, 'kept.txt'), 'x');
+    symlinkSync(outside, join(root, 'elsewhere'));
+    symlinkSync(join(outside, 'far.txt'), join(root, 'linked.txt'));
+    symlinkSync('gone.txt', join(root, 'dangling.txt'));
+    mkdirSync(join(root, 'locked'));
+    writeFileSync(join(root, 'locked', 'l.txt'), 'x');
+    chmodSync(join(root, 'locked'), 0o000);
+    const unreadable: string[] = [];
+    try {
+      const walked = walkInputs([root], {
+        accept: () => true,
+        skip: (name) => name.startsWith('.'),
+        followDirectoryLinks: false,
+        allowEmpty: true,
+        expected: 'files',
+        onUnreadable: (path) => unreadable.push(path),
+      }).map((w) => w.path);
+      const root0 = process.getuid?.() === 0; // root lists any folder
+      expect(walked).toEqual([
+        join(root, 'kept.txt'),
+        join(root, 'linked.txt'),
+        ...(root0 ? [join(root, 'locked', 'l.txt')] : []),
+      ]);
+      expect(unreadable).toEqual([join(root, 'dangling.txt'), ...(root0 ? [] : [join(root, 'locked')])]);
+    } finally {
+      chmodSync(join(root, 'locked'), 0o755);
+    }
+    const empty = tempDir();
+    expect(walkInputs([empty], { accept: () => true, expected: 'files', allowEmpty: true })).toEqual([]);
+  });
 });
