@@ -40,7 +40,7 @@ import {
   writeManifest,
 } from './manifest.ts';
 import { createPacker, type PackedRow, type PackingStrategy } from './packer.ts';
-import { rowGroupRows, SHARD_COLUMNS, ShardWriter, StagingDb } from './shard-writer.ts';
+import { rowGroupRows, SHARD_COLUMNS, ShardSink, ShardWriter } from './shard-writer.ts';
 import { DEFAULT_TOKENIZER, resolveTokenizer, type TokenizerBackend } from './tokenizer.ts';
 
 export interface TokenizeOptions {
@@ -382,7 +382,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   const existing = options.force ? null : readManifest(outputDir, manifestFile);
 
   let encoder: DocumentEncoder | null = null;
-  let staging: StagingDb | null = null;
+  let staging: ShardSink | null = null;
   const stagingDir = join(outputDir, `.tokenize-tmp-${process.pid}`);
   const unregisterSignals = removeOnSignal(stagingDir);
   const results: SplitResult[] = [];
@@ -511,7 +511,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       mkdirSync(splitDir, { recursive: true });
       if (!staging) {
         createStagingDir(stagingDir);
-        staging = await StagingDb.open(stagingDir);
+        staging = await ShardSink.open(stagingDir);
       }
       const { entry, stats } = await tokenizeSplit({
         file,
@@ -558,7 +558,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       await (encoder as DocumentEncoder | null)?.close();
     } finally {
       try {
-        (staging as StagingDb | null)?.close();
+        await (staging as ShardSink | null)?.close();
       } finally {
         rmSync(stagingDir, { recursive: true, force: true });
         unregisterSignals();
@@ -573,7 +573,7 @@ interface SplitJob {
   fingerprint: string;
   splitDir: string;
   encoder: DocumentEncoder;
-  staging: StagingDb;
+  staging: ShardSink;
   splitOptions: SplitOptions;
   tokenizerSpec: string;
   tokenizerSha256: string;
