@@ -22,7 +22,6 @@ import {
   type DocumentEncoder,
   defaultWorkers,
   type EncodedBatch,
-  loadTokenizer,
 } from './encode.ts';
 import { type CorpusDocument, readCorpus, SKIP_CAUSES, type SkipCause } from './jsonl.ts';
 import {
@@ -399,14 +398,14 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   };
 
   try {
-    // Special ids are part of the split options, so they are known before deciding what to skip; the
-    // encoder (worker threads) starts only when a split needs work.
-    const loaded = await loadTokenizer(resolved, options.eosToken, backend);
-    const special = loaded.special;
-    const getEncoder = async () => {
-      encoder ??= await createEncoder(loaded, { backend, workers });
-      return encoder;
-    };
+    // Special ids are part of the split options, so they are known before deciding what to skip: the
+    // encoder's first worker answers them (the main thread loads no tokenizer of its own).
+    encoder = await createEncoder(resolved, {
+      backend,
+      workers,
+      ...(options.eosToken === undefined ? {} : { eosToken: options.eosToken }),
+    });
+    const special = encoder.special;
     const splitOptions: SplitOptions = {
       max_seq_length: maxSeqLength,
       packing,
@@ -518,7 +517,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
         input,
         fingerprint,
         splitDir,
-        encoder: await getEncoder(),
+        encoder,
         staging,
         splitOptions,
         tokenizerSpec,
