@@ -321,8 +321,9 @@ function removeOnSignal(dir: string): () => void {
   };
 }
 
-const BATCH_CHARS = 128 * 1024;
-const BATCH_DOCS = 512;
+/** Text per encodeBatch: small enough that the batches in flight stay a few MB. */
+const BATCH_CHARS = 256 * 1024;
+const BATCH_DOCS = 1000;
 
 /**
  * `mlduck tokenize`: every JSONL file of the input becomes one split folder of packed, tokenized Parquet
