@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type ErrorKind, errorMessage, MlduckError } from '../../src/errors.ts';
-import { startTsWorker } from '../../src/worker.ts';
+import { type ErrorKind, MlduckError } from '../../src/errors.ts';
 import { flatten } from './flatten.js';
 import {
   answeredLookup,
@@ -82,19 +81,6 @@ export type WorkerResponse =
   | { seq: number; ids: Int32Array; lengths: Int32Array }
   | { seq: number; error: WorkerError }
   | { ready: true; lookup?: LookupAnswer };
-
-/** What a worker posts for an error: an MlduckError keeps its kind, anything else is internal. */
-export function toWorkerError(error: unknown): WorkerError {
-  if (error instanceof MlduckError) {
-    return {
-      message: error.message,
-      kind: error.kind,
-      ...(error.hint === undefined ? {} : { hint: error.hint }),
-      ...(error.location.file === undefined ? {} : { file: error.location.file }),
-    };
-  }
-  return { message: `tokenizer worker failed: ${errorMessage(error)}`, kind: 'internal' };
-}
 
 function fromWorkerError(error: WorkerError): MlduckError {
   return new MlduckError(error.message, {
@@ -225,8 +211,11 @@ class ParityCheckedEncoder implements DocumentEncoder {
 
   constructor(
     private readonly native: WorkerPoolEncoder,
-    private readonly startChecker: () => Promise<WorkerPoolEncoder>,
-  ) {}
+    /** Started with the native workers, so its load overlaps theirs instead of delaying the verdict. */
+    private checker: Promise<WorkerPoolEncoder> | null,
+  ) {
+    checker?.catch(() => {}); // a failure surfaces through the checks (verified())
+  }
 
   get special(): SpecialIds {
     return this.native.special;
@@ -236,16 +225,14 @@ class ParityCheckedEncoder implements DocumentEncoder {
     return this.native.parallelism;
   }
 
-  private checker: Promise<WorkerPoolEncoder> | null = null;
-
   encode(texts: string[]): Promise<EncodedBatch> {
     const result = this.native.encode(texts);
     const wanted = Math.min(texts.length, NATIVE_PARITY_DOCUMENTS - this.submitted);
     if (wanted > 0) {
       const first = this.submitted;
       this.submitted += wanted;
-      this.checker ??= this.startChecker();
-      const checker = this.checker;
+      const checker =
+        this.checker ?? Promise.reject(new MlduckError('parity checker closed', { kind: 'internal' }));
       const last = this.submitted >= NATIVE_PARITY_DOCUMENTS;
       const check = (async () => {
         const [got, expected] = await Promise.all([
@@ -356,11 +343,8 @@ async function startWorkers(
   const workers: Worker[] = [];
   for (let i = 0; i < count; i++) {
     const data: WorkerInit = { ...init, lookup: i === 0 ? init.lookup : null };
-    workers.push(
-      init.backend === 'native'
-        ? new Worker(new URL('./native-encode-worker.js', import.meta.url), { workerData: data })
-        : startTsWorker(new URL('./encode-worker.ts', import.meta.url), data),
-    );
+    const entry = init.backend === 'native' ? './native-encode-worker.js' : './js-encode-worker.js';
+    workers.push(new Worker(new URL(entry, import.meta.url), { workerData: data }));
   }
   let lookup: LookupAnswer | null = null;
   try {
@@ -427,17 +411,24 @@ export async function createEncoder(
     }
     // Workers take the per-document id extraction (getIds, flattening) off the main thread; Rust's own
     // threads encode inside each batch, so one worker per 4 cores keeps up.
-    const { workers, lookup } = await startWorkers(
-      init('native', names),
-      Math.max(1, Math.ceil(options.workers / 4)),
-    );
-    const special = await specialFrom(workers, lookup);
-    const native = new WorkerPoolEncoder('native', special, decoder, workers, 2);
-    return new ParityCheckedEncoder(
-      native,
-      async () =>
-        new WorkerPoolEncoder('js', special, decoder, (await startWorkers(init('js', null), 1)).workers),
-    );
+    // The parity gate's tokenizers.js worker starts alongside, so its load overlaps theirs.
+    const jsStarted = startWorkers(init('js', null), 1);
+    jsStarted.catch(() => {}); // a failure surfaces through the gate's checks (verified())
+    let special: SpecialIds;
+    let native: WorkerPoolEncoder;
+    try {
+      const { workers, lookup } = await startWorkers(
+        init('native', names),
+        Math.max(1, Math.ceil(options.workers / 4)),
+      );
+      special = await specialFrom(workers, lookup);
+      native = new WorkerPoolEncoder('native', special, decoder, workers, 2);
+    } catch (error) {
+      await jsStarted.then(({ workers: js }) => Promise.all(js.map((w) => w.terminate()))).catch(() => {});
+      throw error;
+    }
+    const checker = jsStarted.then(({ workers: js }) => new WorkerPoolEncoder('js', special, decoder, js));
+    return new ParityCheckedEncoder(native, checker);
   }
   if (options.workers <= 1) {
     const { tokenizer, vocabSize } = mainThreadJs(resolved);

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Tokenizer as JsTokenizer } from '@huggingface/tokenizers';
 import { errorMessage, MlduckError } from '../../src/errors.ts';
+import { jsonVocabSize } from './vocab.js';
 
 export const DEFAULT_TOKENIZER = 'meta-llama/Llama-3.2-1B';
 
@@ -168,13 +169,7 @@ export interface TokenLookup {
   readonly vocabSize: number;
 }
 
-/** max(model vocabulary entries, highest added-token id + 1), from a parsed tokenizer.json. */
-export function jsonVocabSize(json: Record<string, unknown>): number {
-  const model = json['model'] as { vocab?: Record<string, number> | unknown[] } | undefined;
-  const baseVocab = model?.vocab ? Object.keys(model.vocab).length : 0;
-  const added = Array.isArray(json['added_tokens']) ? (json['added_tokens'] as { id: number }[]) : [];
-  return Math.max(baseVocab, ...added.map((t) => t.id + 1));
-}
+export { jsonVocabSize };
 
 export function jsTokenLookup(tokenizer: JsTokenizer, vocabSize: number): TokenLookup {
   return { tokenToId: (t) => tokenizer.token_to_id(t) ?? null, probe: tokenizer.encode('a').ids, vocabSize };
