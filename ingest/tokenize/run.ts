@@ -382,9 +382,18 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   const existing = options.force ? null : readManifest(outputDir, manifestFile);
 
   let encoder: DocumentEncoder | null = null;
-  let staging: ShardSink | null = null;
   const stagingDir = join(outputDir, `.tokenize-tmp-${process.pid}`);
   const unregisterSignals = removeOnSignal(stagingDir);
+  /** The shard writer thread, started when a split first needs it. */
+  let sink: Promise<ShardSink> | null = null;
+  const openSink = (): Promise<ShardSink> => {
+    if (!sink) {
+      createStagingDir(stagingDir);
+      sink = ShardSink.open(stagingDir);
+      sink.catch(() => {}); // awaited where it is used
+    }
+    return sink;
+  };
   const results: SplitResult[] = [];
   const dropped: string[] = [];
   const bytesTotal = inputs.reduce((sum, f) => sum + statSync(f.absolute).size, 0);
@@ -399,6 +408,8 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   };
 
   try {
+    // Without --skip-existing every split is written: the writer thread starts while the encoders load.
+    if (!options.skipExisting || options.force) openSink();
     // Special ids are part of the split options, so they are known before deciding what to skip: the
     // encoder's first worker answers them (the main thread loads no tokenizer of its own).
     encoder = await createEncoder(resolved, {
@@ -509,10 +520,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       }
       clearSplitDir(splitDir, file.split);
       mkdirSync(splitDir, { recursive: true });
-      if (!staging) {
-        createStagingDir(stagingDir);
-        staging = await ShardSink.open(stagingDir);
-      }
+      const staging = await openSink();
       const { entry, stats } = await tokenizeSplit({
         file,
         input,
@@ -558,7 +566,8 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       await (encoder as DocumentEncoder | null)?.close();
     } finally {
       try {
-        await (staging as ShardSink | null)?.close();
+        const opened = await (sink as Promise<ShardSink> | null)?.catch(() => null);
+        await opened?.close();
       } finally {
         rmSync(stagingDir, { recursive: true, force: true });
         unregisterSignals();
