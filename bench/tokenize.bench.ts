@@ -1,27 +1,38 @@
-// `npm run bench tokenize`: tokens/s end to end (JSONL → packed Parquet) with the Llama 3.2 tokenizer —
-// mlduck's default (native when it loads) and --backend js — beside the raw throughput of the Rust
-// `tokenizers` encodeBatch on the same texts and cores, measured in the same run, and, when a python3 with
-// `tokenizers` and `pyarrow` is on PATH, the seed's Python pipeline (encode_batch + pyarrow) on the same
-// corpus; otherwise a line says it was skipped (the suite and CI never need Python). Each end-to-end mode
-// runs in its own child process so its peak RSS is its own; the default also runs on a quarter of the
-// corpus: peak RSS at two corpus sizes.
-// BENCH_SCALE=1 (default) → a ~20 MB corpus; BENCH_SCALE=0.01 → a quick smoke run.
+// `npm run bench tokenize`: JSONL → packed Parquet with the Llama 3.2 tokenizer, as whole processes, in
+// one run and on the same texts and cores: mlduck's default (native when it loads), the raw Rust
+// `tokenizers` encodeBatch on the same texts (no I/O, ids read once: the limit), and, when a Python with
+// `tokenizers` and `pyarrow` is found (BENCH_PYTHON, default python3), the seed's Python pipeline
+// (encode_batch + pyarrow); otherwise a line says it was skipped (the suite and CI never need Python).
+// Rounds alternate the commands (default, raw, python, default, …) and each ratio is the median of the
+// per-round ratios, so a machine whose speed drifts still compares like with like; the load average is
+// printed with every round. `--backend js` and first use (a new warehouse) are measured once per round
+// too. Two corpus sizes (45 MB and 4.5 MB at BENCH_SCALE=1); BENCH_RSS_SCALES=10,30 adds the peak RSS of
+// the default on corpora 10× and 30× the large one. BENCH_PAIRS (default 3) sets the rounds.
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tokenizeCorpus } from '../ingest/tokenize/run.ts';
-import {
-  bundledLlama32TokenizerDir,
-  loadNativeModule,
-  type TokenizerBackend,
-} from '../ingest/tokenize/tokenizer.ts';
+import { bundledLlama32TokenizerDir, loadNativeModule } from '../ingest/tokenize/tokenizer.ts';
 
 const SCALE = Number(process.env['BENCH_SCALE'] ?? '1');
-const TARGET_BYTES = Math.max(64 * 1024, Math.round(20 * 1024 * 1024 * SCALE));
-const MAX_SEQ_LENGTH = 2048;
-const SHARD_SIZE_GB = 0.01;
+const LARGE_BYTES = Math.max(64 * 1024, Math.round(45e6 * SCALE));
+const PAIRS = Math.max(1, Number(process.env['BENCH_PAIRS'] ?? '3'));
+const RSS_SCALES = (process.env['BENCH_RSS_SCALES'] ?? '')
+  .split(',')
+  .filter((s) => s.trim() !== '')
+  .map(Number);
+const PYTHON = process.env['BENCH_PYTHON'] ?? 'python3';
+const MAX_SEQ_LENGTH = 1024;
+const SELF = fileURLToPath(import.meta.url);
 
 /** A deterministic PRNG (mulberry32): the corpus is the same in every run. */
 function prng(seed: number): () => number {
@@ -77,85 +88,71 @@ async function writeCorpus(path: string, bytes: number, seed: number): Promise<n
   return i;
 }
 
-interface ChildResult {
-  tokens: number;
+interface Measured {
   seconds: number;
   maxRssMb: number;
+  tokens?: number;
 }
 
-async function childMain(): Promise<void> {
-  const [input, output, backend, workers] = process.argv.slice(2);
+const load = () =>
+  `load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`;
+
+/** Runs this file in a child mode; wall seconds measured here (whole process), peak RSS reported there. */
+function runChild(mode: 'cli' | 'raw', args: string[]): Measured {
+  const report = join(tmpdir(), `mlduck-bench-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
   const started = performance.now();
-  const result = await tokenizeCorpus({
-    input: input!,
-    output: output!,
-    tokenizer: bundledLlama32TokenizerDir()!,
-    maxSeqLength: MAX_SEQ_LENGTH,
-    // Several shards even at full scale, so peak RSS shows what a long run needs, not one shard's COPY.
-    shardSizeGb: SHARD_SIZE_GB,
-    ...(backend === 'default' ? {} : { backend: backend as TokenizerBackend }),
-    workers: Number(workers),
-    force: true,
+  const child = spawnSync(process.execPath, ['--import', 'tsx', SELF, ...args], {
+    env: { ...process.env, TOKENIZE_BENCH_CHILD: mode, TOKENIZE_BENCH_REPORT: report },
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
   });
-  const tokens = result.splits.reduce((a, s) => a + s.entry.tokens, 0);
-  const report: ChildResult = {
-    tokens,
-    seconds: (performance.now() - started) / 1000,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
-  };
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+  const seconds = (performance.now() - started) / 1000;
+  if (child.status !== 0) throw new Error(`bench child (${mode}) failed: ${child.stderr}`);
+  const reported = JSON.parse(readFileSync(report, 'utf8')) as Measured;
+  rmSync(report, { force: true });
+  // The raw mode times its encode loop only (the limit); the CLI is timed as a whole process.
+  return mode === 'raw' ? reported : { ...reported, seconds };
 }
 
-function runChild(
-  input: string,
-  output: string,
-  backend: TokenizerBackend | 'default',
-  workers: number,
-): ChildResult {
-  const self = fileURLToPath(import.meta.url);
-  const child = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', self, input, output, backend, String(workers)],
-    {
-      env: { ...process.env, TOKENIZE_BENCH_CHILD: '1' },
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    },
-  );
-  if (child.status !== 0) throw new Error(`bench child failed: ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as ChildResult;
+/** Child: the real CLI (`mlduck …`), then its peak RSS. */
+async function cliChild(): Promise<void> {
+  const { main } = await import('../main.ts');
+  const code = await main(['node', 'mlduck', ...process.argv.slice(2)]);
+  if (code !== 0) process.exit(code);
+  const report: Measured = { seconds: 0, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  writeFileSync(process.env['TOKENIZE_BENCH_REPORT']!, JSON.stringify(report));
 }
 
-/** The Python seed pipeline's core: Rust encodeBatch over the texts (batches of 1000), ids read once. */
-async function rawNativeRate(texts: string[]): Promise<{ tokensPerSecond: number; tokens: number } | null> {
-  const native = loadNativeModule();
-  if (!native) return null;
+/** Child: the Python seed pipeline's core, Rust encodeBatch in batches of 1000 with ids read once. */
+async function rawChild(): Promise<void> {
+  const [input] = process.argv.slice(2);
+  const native = loadNativeModule()!;
   const tokenizer = native.Tokenizer.fromFile(join(bundledLlama32TokenizerDir()!, 'tokenizer.json'));
+  const texts = readFileSync(input!, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => (JSON.parse(l) as { text: string }).text);
   await tokenizer.encodeBatch(texts.slice(0, 100)); // warm-up
   const started = performance.now();
   let tokens = 0;
   for (let i = 0; i < texts.length; i += 1000) {
     for (const e of await tokenizer.encodeBatch(texts.slice(i, i + 1000))) tokens += e.getIds().length;
   }
-  return { tokensPerSecond: tokens / ((performance.now() - started) / 1000), tokens };
+  const report: Measured = {
+    seconds: (performance.now() - started) / 1000,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    tokens,
+  };
+  writeFileSync(process.env['TOKENIZE_BENCH_REPORT']!, JSON.stringify(report));
 }
 
-/**
- * The seed's Python pipeline (Rust encode_batch in batches of 1000, concat packing, pyarrow Parquet), when
- * a python3 with `tokenizers` and `pyarrow` is on PATH; null (with a line saying so) otherwise.
- */
-function pythonPeer(input: string, output: string): ChildResult | null {
-  const probe = spawnSync('python3', ['-c', 'import tokenizers, pyarrow'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    console.log('python peer skipped: no python3 with `tokenizers` and `pyarrow` on PATH');
-    return null;
-  }
-  const script = `
-import json, os, resource, sys, time, glob
+const PYTHON_SCRIPT = `
+import json, os, resource, sys, glob
 import pyarrow as pa, pyarrow.parquet as pq
 from tokenizers import Tokenizer
 inp, out, tok, L = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-t0 = time.time()
 tk = Tokenizer.from_file(os.path.join(tok, 'tokenizer.json'))
 eos = tk.token_to_id('<|eot_id|>')
 os.makedirs(out, exist_ok=True)
@@ -174,18 +171,114 @@ for f in sorted(glob.glob(os.path.join(inp, '*.jsonl'))):
     flush(texts)
 if buf: rows.append(buf + [eos] * (L - len(buf)))
 pq.write_table(pa.table({'input_ids': rows}), os.path.join(out, 'shard_0000.parquet'), compression='snappy')
-print(json.dumps({'tokens': tokens, 'seconds': time.time() - t0, 'maxRssMb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({'tokens': tokens, 'maxRssMb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
+
+function pythonAvailable(): boolean {
+  const probe = spawnSync(PYTHON, ['-c', 'import tokenizers, pyarrow'], { encoding: 'utf8' });
+  if (probe.status === 0) return true;
+  console.log(`python peer skipped: no ${PYTHON} with \`tokenizers\` and \`pyarrow\` (set BENCH_PYTHON)`);
+  return false;
+}
+
+/** The seed's Python pipeline (Rust encode_batch in batches of 1000, concat packing, pyarrow), whole process. */
+function runPython(input: string, output: string): Measured {
+  const started = performance.now();
   const run = spawnSync(
-    'python3',
-    ['-c', script, input, output, bundledLlama32TokenizerDir()!, String(MAX_SEQ_LENGTH)],
+    PYTHON,
+    ['-c', PYTHON_SCRIPT, input, output, bundledLlama32TokenizerDir()!, String(MAX_SEQ_LENGTH)],
     { encoding: 'utf8', maxBuffer: 1 << 20 },
   );
-  if (run.status !== 0) {
-    console.log(`python peer failed: ${run.stderr.trim().split('\n').at(-1)}`);
-    return null;
+  const seconds = (performance.now() - started) / 1000;
+  if (run.status !== 0) throw new Error(`python peer failed: ${run.stderr.trim().split('\n').at(-1)}`);
+  return { ...(JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Measured), seconds };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const ratios = (xs: number[]) =>
+  `${median(xs).toFixed(2)}× (rounds: ${xs.map((x) => x.toFixed(2)).join(', ')})`;
+
+function mlduckArgs(input: string, output: string, extra: string[] = []): string[] {
+  return [
+    'tokenize',
+    '--input',
+    input,
+    '--output',
+    output,
+    '--tokenizer',
+    bundledLlama32TokenizerDir()!,
+    '--max-seq-length',
+    String(MAX_SEQ_LENGTH),
+    '--force',
+    ...extra,
+  ];
+}
+
+async function benchSize(dir: string, label: string, bytes: number, python: boolean): Promise<void> {
+  const input = join(dir, `in-${label}`);
+  mkdirSync(input);
+  const docs = await writeCorpus(join(input, 'corpus.jsonl'), bytes, 7);
+  const size = statSync(join(input, 'corpus.jsonl')).size;
+  console.log(
+    `\n${label}: ${(size / 1e6).toFixed(1)} MB, ${docs} documents; max_seq_length ${MAX_SEQ_LENGTH}; ${availableParallelism()} cores; ${load()}`,
+  );
+  const rawNative = loadNativeModule() !== null;
+  if (!rawNative)
+    console.log('raw encodeBatch: the optional `tokenizers` package is not installed; ratios omitted');
+  const toRaw: number[] = [];
+  const vsPython: number[] = [];
+  const jsToRaw: number[] = [];
+  const firstUseVsPython: number[] = [];
+  const rss: number[] = [];
+  for (let round = 1; round <= PAIRS; round++) {
+    const out = join(dir, `out-${label}`);
+    const ours = runChild('cli', mlduckArgs(input, out, ['--no-register']));
+    rss.push(ours.maxRssMb);
+    const parts = [`default ${ours.seconds.toFixed(1)} s (peak ${Math.round(ours.maxRssMb)} MB)`];
+    let raw: Measured | null = null;
+    if (rawNative) {
+      raw = runChild('raw', [join(input, 'corpus.jsonl')]);
+      toRaw.push(ours.seconds / raw.seconds);
+      parts.push(`raw encodeBatch ${raw.seconds.toFixed(1)} s`);
+    }
+    if (python) {
+      const py = runPython(input, join(dir, `py-${label}`));
+      vsPython.push(py.seconds / ours.seconds);
+      parts.push(`python ${py.seconds.toFixed(1)} s (peak ${Math.round(py.maxRssMb)} MB)`);
+      // First use: the same command into a warehouse that does not exist yet (created, migrated, registered).
+      const warehouse = join(dir, `new-${label}-${round}.duckdb`);
+      const first = runChild('cli', ['--db', warehouse, ...mlduckArgs(input, join(dir, `first-${label}`))]);
+      firstUseVsPython.push(py.seconds / first.seconds);
+      parts.push(`first use ${first.seconds.toFixed(1)} s`);
+    }
+    const js = runChild(
+      'cli',
+      mlduckArgs(input, join(dir, `js-${label}`), ['--no-register', '--backend', 'js']),
+    );
+    if (raw) jsToRaw.push(js.seconds / raw.seconds);
+    parts.push(`--backend js ${js.seconds.toFixed(1)} s (peak ${Math.round(js.maxRssMb)} MB)`);
+    console.log(`  round ${round}: ${parts.join(' | ')}; ${load()}`);
   }
-  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as ChildResult;
+  console.log(`  medians of per-round ratios (${label}):`);
+  if (toRaw.length > 0) {
+    console.log(`    default time ÷ raw encodeBatch time    ${ratios(toRaw)}   (target ≤ 1.25×)`);
+    console.log(`    --backend js time ÷ raw encodeBatch    ${ratios(jsToRaw)}`);
+  }
+  if (vsPython.length > 0) {
+    console.log(
+      `    default speed ÷ python speed           ${ratios(vsPython)}   (target ≥ 1.5× at 45 MB, ≥ 1.0× at 4.5 MB)`,
+    );
+    console.log(
+      `    first use (new warehouse) ÷ python     ${ratios(firstUseVsPython)}   (target ≥ 1.0× at 4.5 MB)`,
+    );
+  }
+  console.log(
+    `    default peak RSS                       ${Math.round(median(rss))} MB median, ${Math.round(Math.max(...rss))} MB max   (target ≤ 600 MB)`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -195,80 +288,26 @@ async function main(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'mlduck-bench-tokenize-'));
   try {
-    const full = join(dir, 'full');
-    const quarter = join(dir, 'quarter');
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(full);
-    mkdirSync(quarter);
-    const docs = await writeCorpus(join(full, 'corpus.jsonl'), TARGET_BYTES, 7);
-    await writeCorpus(join(quarter, 'corpus.jsonl'), Math.round(TARGET_BYTES / 4), 7);
-    const bytes = statSync(join(full, 'corpus.jsonl')).size;
-    const cores = availableParallelism();
-    console.log(
-      `corpus: ${(bytes / 1e6).toFixed(1)} MB, ${docs} documents (BENCH_SCALE=${SCALE}); max_seq_length ${MAX_SEQ_LENGTH}; shard size ${SHARD_SIZE_GB} GB; ${cores} cores`,
-    );
-
-    const texts = readFileSync(join(full, 'corpus.jsonl'), 'utf8')
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => (JSON.parse(l) as { text: string }).text);
-    // The raw rate is measured before and after the end-to-end runs and the best is kept: on a shared
-    // machine one measurement can be slowed by other load, which would flatter the ratios.
-    const rawBefore = await rawNativeRate(texts);
-    if (rawBefore)
+    const python = pythonAvailable();
+    await benchSize(dir, 'large', LARGE_BYTES, python);
+    await benchSize(dir, 'small', Math.round(LARGE_BYTES / 10), python);
+    for (const times of RSS_SCALES) {
+      const input = join(dir, `in-${times}x`);
+      mkdirSync(input);
+      await writeCorpus(join(input, 'corpus.jsonl'), LARGE_BYTES * times, 7);
+      const r = runChild('cli', mlduckArgs(input, join(dir, `out-${times}x`), ['--no-register']));
       console.log(
-        `baseline  rust encodeBatch (raw, no I/O)   ${Math.round(rawBefore.tokensPerSecond).toLocaleString()} tok/s`,
+        `\n${times}× the large corpus (${((LARGE_BYTES * times) / 1e6).toFixed(0)} MB): default ${r.seconds.toFixed(1)} s, peak RSS ${Math.round(r.maxRssMb)} MB; ${load()}`,
       );
-    else
-      console.log(
-        'baseline  rust encodeBatch: the optional `tokenizers` package is not installed; ratios omitted',
-      );
-    const raw = rawBefore;
-    const modes: { label: string; backend: TokenizerBackend | 'default'; workers: number; input: string }[] =
-      [
-        { label: 'mlduck default', backend: 'default', workers: cores, input: full },
-        { label: 'mlduck --backend js', backend: 'js', workers: cores, input: full },
-        { label: 'mlduck default, ¼ corpus', backend: 'default', workers: cores, input: quarter },
-      ];
-    const table: string[] = [];
-    const results: { label: string; rate: number }[] = [];
-    for (const mode of modes) {
-      const r = runChild(mode.input, join(dir, `out-${modes.indexOf(mode)}`), mode.backend, mode.workers);
-      const rate = r.tokens / r.seconds;
-      results.push({ label: mode.label, rate });
-      const ratio = raw ? `${(rate / raw.tokensPerSecond).toFixed(2)}× raw` : '';
-      table.push(
-        `end-to-end ${mode.label.padEnd(28)} ${Math.round(rate).toLocaleString().padStart(12)} tok/s  ${ratio.padEnd(10)}  ${r.seconds.toFixed(1)} s  peak RSS ${Math.round(r.maxRssMb)} MB`,
-      );
-      console.log(table.at(-1));
+      rmSync(input, { recursive: true, force: true });
+      rmSync(join(dir, `out-${times}x`), { recursive: true, force: true });
     }
-    const python = pythonPeer(full, join(dir, 'out-python'));
-    if (python) {
-      const rate = python.tokens / python.seconds;
-      results.push({ label: 'python encode_batch + pyarrow', rate });
-      console.log(
-        `end-to-end ${'python encode_batch + pyarrow'.padEnd(28)} ${Math.round(rate).toLocaleString().padStart(12)} tok/s  ${python.seconds.toFixed(1)} s  peak RSS ${Math.round(python.maxRssMb)} MB`,
-      );
-      const ours = results.find((r) => r.label === 'mlduck default')!;
-      console.log(`  mlduck default ÷ python: ${(ours.rate / rate).toFixed(2)}× the speed`);
-    }
-    if (raw) {
-      const rawAfter = (await rawNativeRate(texts))!;
-      console.log(
-        `baseline  rust encodeBatch, measured again  ${Math.round(rawAfter.tokensPerSecond).toLocaleString()} tok/s`,
-      );
-      const best = Math.max(raw.tokensPerSecond, rawAfter.tokensPerSecond);
-      console.log(`ratios against the better baseline (${Math.round(best).toLocaleString()} tok/s):`);
-      for (const line of results)
-        console.log(`  ${line.label.padEnd(28)} ${(line.rate / best).toFixed(2)}× raw`);
-    }
-    console.log(
-      'targets (issue 16): default within 1.25× of raw (≥ 0.8× raw), ≥ 1.5× the Python pipeline at 45 MB; peak RSS ≤ 600 MB and flat in corpus size (full vs ¼)',
-    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (process.env['TOKENIZE_BENCH_CHILD'] === '1') await childMain();
+const child = process.env['TOKENIZE_BENCH_CHILD'];
+if (child === 'cli') await cliChild();
+else if (child === 'raw') await rawChild();
 else await main();

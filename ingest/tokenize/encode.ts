@@ -1,21 +1,22 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type ErrorKind, errorMessage, MlduckError } from '../../src/errors.ts';
-import { startTsWorker } from '../../src/worker.ts';
+import { type ErrorKind, MlduckError } from '../../src/errors.ts';
 import { flatten } from './flatten.js';
 import {
+  answeredLookup,
+  jsonVocabSize,
   jsTokenLookup,
   loadJsTokenizer,
-  loadNativeTokenizer,
   malformedTokenizer,
-  nativeTokenLookup,
+  nativeMissing,
   nativeUnavailableReason,
   type ResolvedTokenizer,
+  readTokenizerConfig,
   readTokenizerFiles,
   type SpecialIds,
   specialIds,
+  specialTokenNames,
   type TokenizerBackend,
-  type TokenizerFiles,
 } from './tokenizer.ts';
 
 /** The token ids of a batch of documents, flat: document i is ids[offset_i … offset_i + lengths[i]). */
@@ -56,11 +57,19 @@ export interface WorkerInit {
   backend: TokenizerBackend;
   tokenizerJsonPath: string;
   configPath: string | null;
-  /** Worked out once on the main thread; a worker only encodes. */
-  special: SpecialIds;
+  /** Token names whose ids the worker reports when ready (one worker of a run: the special ids). */
+  lookup: string[] | null;
 }
 
-export type WorkerRequest = { seq: number; texts: string[] };
+/** A worker's answers for the special ids: ids of the names asked, ids of "a", the vocabulary size. */
+export interface LookupAnswer {
+  ids: (number | null)[];
+  probe: number[];
+  vocabSize: number;
+}
+
+/** A batch to encode; the EOS rule travels with it (the special ids are known once a worker answered). */
+export type WorkerRequest = { seq: number; texts: string[]; eosId: number; templateAddsEos: boolean };
 /** An error thrown in a worker, as plain data: the main thread rebuilds the same MlduckError from it. */
 export interface WorkerError {
   message: string;
@@ -71,20 +80,7 @@ export interface WorkerError {
 export type WorkerResponse =
   | { seq: number; ids: Int32Array; lengths: Int32Array }
   | { seq: number; error: WorkerError }
-  | { ready: true };
-
-/** What a worker posts for an error: an MlduckError keeps its kind, anything else is internal. */
-export function toWorkerError(error: unknown): WorkerError {
-  if (error instanceof MlduckError) {
-    return {
-      message: error.message,
-      kind: error.kind,
-      ...(error.hint === undefined ? {} : { hint: error.hint }),
-      ...(error.location.file === undefined ? {} : { file: error.location.file }),
-    };
-  }
-  return { message: `tokenizer worker failed: ${errorMessage(error)}`, kind: 'internal' };
-}
+  | { ready: true; lookup?: LookupAnswer };
 
 function fromWorkerError(error: WorkerError): MlduckError {
   return new MlduckError(error.message, {
@@ -114,7 +110,7 @@ class WorkerPoolEncoder implements DocumentEncoder {
   constructor(
     readonly backend: TokenizerBackend,
     readonly special: SpecialIds,
-    private readonly decoder: () => ReturnType<typeof loadJsTokenizer>,
+    private readonly decoder: () => JsTokenizer,
     private readonly workers: Worker[],
     slots = 1,
   ) {
@@ -152,7 +148,8 @@ class WorkerPoolEncoder implements DocumentEncoder {
 
   encode(texts: string[]): Promise<EncodedBatch> {
     if (this.failure) return Promise.reject(this.failure);
-    const request: WorkerRequest = { seq: this.seq++, texts };
+    const { eosId, templateAddsEos } = this.special;
+    const request: WorkerRequest = { seq: this.seq++, texts, eosId, templateAddsEos };
     return new Promise((resolve, reject) => {
       this.pending.set(request.seq, { resolve, reject });
       const worker = this.idle.shift();
@@ -178,7 +175,7 @@ class InlineJsEncoder implements DocumentEncoder {
   readonly parallelism = 1;
   constructor(
     readonly special: SpecialIds,
-    private readonly tokenizer: ReturnType<typeof loadJsTokenizer>,
+    private readonly tokenizer: JsTokenizer,
   ) {}
 
   async encode(texts: string[]): Promise<EncodedBatch> {
@@ -214,8 +211,11 @@ class ParityCheckedEncoder implements DocumentEncoder {
 
   constructor(
     private readonly native: WorkerPoolEncoder,
-    private readonly startChecker: () => Promise<WorkerPoolEncoder>,
-  ) {}
+    /** Started with the native workers, so its load overlaps theirs instead of delaying the verdict. */
+    private checker: Promise<WorkerPoolEncoder> | null,
+  ) {
+    checker?.catch(() => {}); // a failure surfaces through the checks (verified())
+  }
 
   get special(): SpecialIds {
     return this.native.special;
@@ -225,16 +225,14 @@ class ParityCheckedEncoder implements DocumentEncoder {
     return this.native.parallelism;
   }
 
-  private checker: Promise<WorkerPoolEncoder> | null = null;
-
   encode(texts: string[]): Promise<EncodedBatch> {
     const result = this.native.encode(texts);
     const wanted = Math.min(texts.length, NATIVE_PARITY_DOCUMENTS - this.submitted);
     if (wanted > 0) {
       const first = this.submitted;
       this.submitted += wanted;
-      this.checker ??= this.startChecker();
-      const checker = this.checker;
+      const checker =
+        this.checker ?? Promise.reject(new MlduckError('parity checker closed', { kind: 'internal' }));
       const last = this.submitted >= NATIVE_PARITY_DOCUMENTS;
       const check = (async () => {
         const [got, expected] = await Promise.all([
@@ -295,58 +293,28 @@ export function compareBatches(
   }
 }
 
-/** A tokenizer.json read and checked on the main thread: its special ids. */
-export interface LoadedTokenizer {
-  readonly resolved: ResolvedTokenizer;
-  readonly special: SpecialIds;
-  readonly eosToken: string | undefined;
-  /** Which library worked out the special ids (and so is already loaded on this thread). */
-  readonly via: TokenizerBackend;
-  /** tokenizers.js on this thread, built on first use (decoding, the inline JS encoder). */
-  readonly js: () => ReturnType<typeof loadJsTokenizer>;
-}
-
-/** Parsed tokenizers by content: building one from a 128k-vocabulary JSON takes most of a second. */
-const loadedCache = new Map<string, LoadedTokenizer>();
+type JsTokenizer = ReturnType<typeof loadJsTokenizer>;
 
 /**
- * Reads the tokenizer with the library that will encode: tokenizers.js is not built on the main thread
- * for the native backend (it costs half a second and ~180 MB there) unless something decodes.
+ * tokenizers.js on the main thread, by file content (building one from a 128k-vocabulary JSON takes most
+ * of a second): for the inline JS encoder and for decoding. The native backend never builds one here.
  */
-export async function loadTokenizer(
-  resolved: ResolvedTokenizer,
-  eosToken?: string,
-  backend: TokenizerBackend = 'js',
-): Promise<LoadedTokenizer> {
-  const key = JSON.stringify([resolved.sha256, resolved.configPath, eosToken ?? null, backend]);
-  const cached = loadedCache.get(key);
-  if (cached && cached.resolved.tokenizerJsonPath === resolved.tokenizerJsonPath) return cached;
-  // The parsed JSON (~100 MB of objects for a 128k vocabulary) is not kept: tokenizers.js, when something
-  // needs it on this thread, reads the file again.
-  let files: TokenizerFiles | null = readTokenizerFiles(resolved);
-  let js: ReturnType<typeof loadJsTokenizer> | null = null;
-  const buildJs = () => {
+const jsCache = new Map<string, { tokenizer: JsTokenizer; vocabSize: number }>();
+
+function mainThreadJs(resolved: ResolvedTokenizer): { tokenizer: JsTokenizer; vocabSize: number } {
+  const key = `${resolved.sha256}\0${resolved.tokenizerJsonPath}\0${resolved.configPath ?? ''}`;
+  let cached = jsCache.get(key);
+  if (!cached) {
+    // The parsed JSON (~100 MB of objects for a 128k vocabulary) is not kept.
+    const files = readTokenizerFiles(resolved);
     try {
-      js ??= loadJsTokenizer(files ?? readTokenizerFiles(resolved));
+      cached = { tokenizer: loadJsTokenizer(files), vocabSize: jsonVocabSize(files.json) };
     } catch (error) {
       throw malformedTokenizer(resolved.tokenizerJsonPath, error);
     }
-    return js;
-  };
-  let special: SpecialIds;
-  try {
-    const lookup =
-      backend === 'native'
-        ? await nativeTokenLookup(loadNativeTokenizer(resolved))
-        : jsTokenLookup(buildJs());
-    special = specialIds(lookup, files, eosToken);
-  } catch (error) {
-    throw malformedTokenizer(resolved.tokenizerJsonPath, error);
+    jsCache.set(key, cached);
   }
-  files = null;
-  const loaded: LoadedTokenizer = { resolved, special, eosToken, via: backend, js: buildJs };
-  loadedCache.set(key, loaded);
-  return loaded;
+  return cached;
 }
 
 /**
@@ -364,16 +332,21 @@ export function chooseBackend(
   return 'js';
 }
 
-async function startWorkers(init: WorkerInit, count: number): Promise<Worker[]> {
+/**
+ * Starts `count` workers and waits until every one has loaded its tokenizer, so a broken tokenizer fails
+ * fast and clearly. The first one answers `init.lookup`.
+ */
+async function startWorkers(
+  init: WorkerInit,
+  count: number,
+): Promise<{ workers: Worker[]; lookup: LookupAnswer | null }> {
   const workers: Worker[] = [];
   for (let i = 0; i < count; i++) {
-    workers.push(
-      init.backend === 'native'
-        ? new Worker(new URL('./native-encode-worker.js', import.meta.url), { workerData: init })
-        : startTsWorker(new URL('./encode-worker.ts', import.meta.url), init),
-    );
+    const data: WorkerInit = { ...init, lookup: i === 0 ? init.lookup : null };
+    const entry = init.backend === 'native' ? './native-encode-worker.js' : './js-encode-worker.js';
+    workers.push(new Worker(new URL(entry, import.meta.url), { workerData: data }));
   }
-  // Wait until every worker has loaded its tokenizer, so a broken tokenizer fails fast and clearly.
+  let lookup: LookupAnswer | null = null;
   try {
     await Promise.all(
       workers.map(
@@ -382,6 +355,7 @@ async function startWorkers(init: WorkerInit, count: number): Promise<Worker[]> 
             const onMessage = (m: WorkerResponse) => {
               if ('ready' in m) {
                 w.off('message', onMessage);
+                lookup ??= m.lookup ?? null;
                 resolve();
               } else if ('error' in m) reject(fromWorkerError(m.error));
             };
@@ -399,36 +373,73 @@ async function startWorkers(init: WorkerInit, count: number): Promise<Worker[]> 
     await Promise.all(workers.map((w) => w.terminate()));
     throw error;
   }
-  return workers;
+  return { workers, lookup };
 }
 
-/** Builds the encoder the options ask for; worker threads each load their own tokenizer. */
+/**
+ * Builds the encoder the options ask for. Worker threads each load their own tokenizer, and the first
+ * one answers the special-id lookup: the main thread reads only tokenizer_config.json (for the JS backend
+ * on one thread, the tokenizer it encodes with answers).
+ */
 export async function createEncoder(
-  source: ResolvedTokenizer | LoadedTokenizer,
+  resolved: ResolvedTokenizer,
   options: EncoderOptions,
 ): Promise<DocumentEncoder> {
-  const loaded =
-    'special' in source ? source : await loadTokenizer(source, options.eosToken, options.backend);
-  const { resolved, special } = loaded;
-  const init = (backend: TokenizerBackend): WorkerInit => ({
+  const config = readTokenizerConfig(resolved);
+  const names = specialTokenNames(config, options.eosToken);
+  const decoder = () => mainThreadJs(resolved).tokenizer;
+  const init = (backend: TokenizerBackend, lookup: string[] | null): WorkerInit => ({
     backend,
     tokenizerJsonPath: resolved.tokenizerJsonPath,
     configPath: resolved.configPath,
-    special,
+    lookup,
   });
+  const specialFrom = async (workers: Worker[], lookup: LookupAnswer | null): Promise<SpecialIds> => {
+    try {
+      if (!lookup)
+        throw new MlduckError('no tokenizer worker answered the special ids', { kind: 'internal' });
+      return specialIds(answeredLookup(names, lookup), config, options.eosToken);
+    } catch (error) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw malformedTokenizer(resolved.tokenizerJsonPath, error);
+    }
+  };
   if (options.backend === 'native') {
+    if (nativeUnavailableReason() !== null) throw nativeMissing();
     if (options.workers > 0 && process.env['RAYON_NUM_THREADS'] === undefined) {
       process.env['RAYON_NUM_THREADS'] = String(options.workers);
     }
     // Workers take the per-document id extraction (getIds, flattening) off the main thread; Rust's own
     // threads encode inside each batch, so one worker per 4 cores keeps up.
-    const workers = await startWorkers(init('native'), Math.max(1, Math.ceil(options.workers / 4)));
-    const native = new WorkerPoolEncoder('native', special, loaded.js, workers, 2);
-    return new ParityCheckedEncoder(
-      native,
-      async () => new WorkerPoolEncoder('js', special, loaded.js, await startWorkers(init('js'), 1)),
-    );
+    // The parity gate's tokenizers.js worker starts alongside, so its load overlaps theirs.
+    const jsStarted = startWorkers(init('js', null), 1);
+    jsStarted.catch(() => {}); // a failure surfaces through the gate's checks (verified())
+    let special: SpecialIds;
+    let native: WorkerPoolEncoder;
+    try {
+      const { workers, lookup } = await startWorkers(
+        init('native', names),
+        Math.max(1, Math.ceil(options.workers / 4)),
+      );
+      special = await specialFrom(workers, lookup);
+      native = new WorkerPoolEncoder('native', special, decoder, workers, 2);
+    } catch (error) {
+      await jsStarted.then(({ workers: js }) => Promise.all(js.map((w) => w.terminate()))).catch(() => {});
+      throw error;
+    }
+    const checker = jsStarted.then(({ workers: js }) => new WorkerPoolEncoder('js', special, decoder, js));
+    return new ParityCheckedEncoder(native, checker);
   }
-  if (options.workers <= 1) return new InlineJsEncoder(special, loaded.js());
-  return new WorkerPoolEncoder('js', special, loaded.js, await startWorkers(init('js'), options.workers));
+  if (options.workers <= 1) {
+    const { tokenizer, vocabSize } = mainThreadJs(resolved);
+    let special: SpecialIds;
+    try {
+      special = specialIds(jsTokenLookup(tokenizer, vocabSize), config, options.eosToken);
+    } catch (error) {
+      throw malformedTokenizer(resolved.tokenizerJsonPath, error);
+    }
+    return new InlineJsEncoder(special, tokenizer);
+  }
+  const { workers, lookup } = await startWorkers(init('js', names), options.workers);
+  return new WorkerPoolEncoder('js', await specialFrom(workers, lookup), decoder, workers);
 }

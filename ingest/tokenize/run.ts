@@ -22,7 +22,6 @@ import {
   type DocumentEncoder,
   defaultWorkers,
   type EncodedBatch,
-  loadTokenizer,
 } from './encode.ts';
 import { type CorpusDocument, readCorpus, SKIP_CAUSES, type SkipCause } from './jsonl.ts';
 import {
@@ -40,7 +39,7 @@ import {
   writeManifest,
 } from './manifest.ts';
 import { createPacker, type PackedRow, type PackingStrategy } from './packer.ts';
-import { rowGroupRows, SHARD_COLUMNS, ShardWriter, StagingDb } from './shard-writer.ts';
+import { rowGroupRows, SHARD_COLUMNS, ShardSink, ShardWriter } from './shard-writer.ts';
 import { DEFAULT_TOKENIZER, resolveTokenizer, type TokenizerBackend } from './tokenizer.ts';
 
 export interface TokenizeOptions {
@@ -322,8 +321,9 @@ function removeOnSignal(dir: string): () => void {
   };
 }
 
-const BATCH_CHARS = 128 * 1024;
-const BATCH_DOCS = 512;
+/** Text per encodeBatch: small enough that the batches in flight stay a few MB. */
+const BATCH_CHARS = 256 * 1024;
+const BATCH_DOCS = 1000;
 
 /**
  * `mlduck tokenize`: every JSONL file of the input becomes one split folder of packed, tokenized Parquet
@@ -382,9 +382,18 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   const existing = options.force ? null : readManifest(outputDir, manifestFile);
 
   let encoder: DocumentEncoder | null = null;
-  let staging: StagingDb | null = null;
   const stagingDir = join(outputDir, `.tokenize-tmp-${process.pid}`);
   const unregisterSignals = removeOnSignal(stagingDir);
+  /** The shard writer thread, started when a split first needs it. */
+  let sink: Promise<ShardSink> | null = null;
+  const openSink = (): Promise<ShardSink> => {
+    if (!sink) {
+      createStagingDir(stagingDir);
+      sink = ShardSink.open(stagingDir);
+      sink.catch(() => {}); // awaited where it is used
+    }
+    return sink;
+  };
   const results: SplitResult[] = [];
   const dropped: string[] = [];
   const bytesTotal = inputs.reduce((sum, f) => sum + statSync(f.absolute).size, 0);
@@ -399,14 +408,16 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   };
 
   try {
-    // Special ids are part of the split options, so they are known before deciding what to skip; the
-    // encoder (worker threads) starts only when a split needs work.
-    const loaded = await loadTokenizer(resolved, options.eosToken, backend);
-    const special = loaded.special;
-    const getEncoder = async () => {
-      encoder ??= await createEncoder(loaded, { backend, workers });
-      return encoder;
-    };
+    // Without --skip-existing every split is written: the writer thread starts while the encoders load.
+    if (!options.skipExisting || options.force) openSink();
+    // Special ids are part of the split options, so they are known before deciding what to skip: the
+    // encoder's first worker answers them (the main thread loads no tokenizer of its own).
+    encoder = await createEncoder(resolved, {
+      backend,
+      workers,
+      ...(options.eosToken === undefined ? {} : { eosToken: options.eosToken }),
+    });
+    const special = encoder.special;
     const splitOptions: SplitOptions = {
       max_seq_length: maxSeqLength,
       packing,
@@ -509,16 +520,13 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       }
       clearSplitDir(splitDir, file.split);
       mkdirSync(splitDir, { recursive: true });
-      if (!staging) {
-        createStagingDir(stagingDir);
-        staging = await StagingDb.open(stagingDir);
-      }
+      const staging = await openSink();
       const { entry, stats } = await tokenizeSplit({
         file,
         input,
         fingerprint,
         splitDir,
-        encoder: await getEncoder(),
+        encoder,
         staging,
         splitOptions,
         tokenizerSpec,
@@ -558,7 +566,8 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
       await (encoder as DocumentEncoder | null)?.close();
     } finally {
       try {
-        (staging as StagingDb | null)?.close();
+        const opened = await (sink as Promise<ShardSink> | null)?.catch(() => null);
+        await opened?.close();
       } finally {
         rmSync(stagingDir, { recursive: true, force: true });
         unregisterSignals();
@@ -573,7 +582,7 @@ interface SplitJob {
   fingerprint: string;
   splitDir: string;
   encoder: DocumentEncoder;
-  staging: StagingDb;
+  staging: ShardSink;
   splitOptions: SplitOptions;
   tokenizerSpec: string;
   tokenizerSha256: string;

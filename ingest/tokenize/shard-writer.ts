@@ -1,16 +1,7 @@
-import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBDataChunk,
-  DuckDBInstance,
-  INTEGER,
-  LIST,
-} from '@duckdb/node-api';
-import duckdb from '@duckdb/node-bindings';
-import { sqlString } from '../../src/sql.ts';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { MlduckError } from '../../src/errors.ts';
 import { IGNORE_INDEX, type PackedRow } from './packer.ts';
 
 /** One written shard, as the manifest records it. */
@@ -34,62 +25,187 @@ export function shardFileName(index: number): string {
   return `shard_${String(index).padStart(4, '0')}.parquet`;
 }
 
-/** Streams a file through sha256. */
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+/** One chunk of packed rows as flat columns: what the writer thread copies into a DuckDB chunk. */
+interface RowsMessage {
+  kind: 'rows';
+  n: number;
+  ids: Int32Array;
+  mask: Int32Array;
+  labels: Int32Array;
+  docs: Int32Array;
+  fixedEntries: BigUint64Array;
+  docEntries: BigUint64Array;
 }
+
+type SinkMessage =
+  | { kind: 'open'; tmpPath: string; finalPath: string; rowGroupSize: number }
+  | RowsMessage
+  | { kind: 'close'; abort: boolean }
+  | { kind: 'exit' };
+
+type SinkReply =
+  | { ready: true }
+  | { consumed: number }
+  | { bytes: number }
+  | { sha256: string }
+  | { error: { message: string } };
+
+/** Chunks sent but not yet taken by the writer thread: bounds the memory between packer and Parquet. */
+const CHUNKS_IN_FLIGHT = 3;
 
 /**
- * A staging DuckDB (in memory, spilling to a temp folder past its memory limit) shared by all splits of
- * a run: rows go in through the Appender as whole DataChunks whose list columns are filled with one
- * memcpy per column (no per-token JS values), and leave as Parquet through `COPY … (FORMAT parquet)`.
+ * The writer thread (shard-writer-worker.js) of a run, shared by all its splits: chunks of rows go in,
+ * shards come out as Parquet streamed row group by row group (never a whole shard in memory), written
+ * while the main thread goes on packing. Bounded: at most CHUNKS_IN_FLIGHT chunks wait for it.
  */
-export class StagingDb {
-  private constructor(
-    readonly instance: DuckDBInstance,
-    readonly conn: DuckDBConnection,
-  ) {}
+export class ShardSink {
+  private sent = 0;
+  private consumed = 0;
+  private failure: Error | null = null;
+  private wake: (() => void) | null = null;
+  /** Shards closed whose size (then hash) has not come back yet, oldest first. */
+  private readonly awaitingBytes: { resolve: (n: number) => void; reject: (e: Error) => void }[] = [];
+  private readonly awaitingHash: { resolve: (s: string) => void; reject: (e: Error) => void }[] = [];
+  private exited: Promise<void>;
 
-  static async open(tempDir: string): Promise<StagingDb> {
-    const instance = await DuckDBInstance.create(':memory:', {
-      temp_directory: tempDir,
-      memory_limit: process.env['MLDUCK_TOKENIZE_MEMORY'] ?? '1GB',
-      preserve_insertion_order: 'true',
+  private readonly ready: Promise<void>;
+  private onReady: (() => void) | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly port: MessagePort,
+    /** Bumped after every message, so the writer thread waiting in Atomics.wait wakes up. */
+    private readonly signal: Int32Array,
+  ) {
+    this.ready = new Promise((resolve, reject) => {
+      this.onReady = resolve;
+      this.failed = reject;
     });
-    return new StagingDb(instance, await instance.connect());
+    this.ready.catch(() => {});
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    worker.on('message', (m: SinkReply) => this.onReply(m));
+    worker.on('error', (e) =>
+      this.fail(new MlduckError(`shard writer failed: ${e.message}`, { kind: 'internal' })),
+    );
+    worker.on('exit', () => this.fail(new MlduckError('shard writer exited', { kind: 'internal' })));
   }
 
-  close(): void {
-    this.conn.closeSync();
-    this.instance.closeSync();
+  private failed: ((e: Error) => void) | null = null;
+
+  /** Starts the writer thread; DuckDB spills (if ever) under `tempDirectory`. */
+  static async open(tempDirectory: string): Promise<ShardSink> {
+    const { port1, port2 } = new MessageChannel();
+    const signal = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(new URL('./shard-writer-worker.js', import.meta.url), {
+      workerData: { port: port2, signal, tempDirectory },
+      transferList: [port2],
+    });
+    const sink = new ShardSink(worker, port1, signal);
+    try {
+      await sink.ready;
+    } catch (error) {
+      await worker.terminate();
+      throw error;
+    }
+    return sink;
+  }
+
+  private onReply(m: SinkReply): void {
+    if ('ready' in m) this.onReady?.();
+    else if ('consumed' in m) {
+      this.consumed = m.consumed;
+      this.wake?.();
+    } else if ('bytes' in m) this.awaitingBytes.shift()?.resolve(m.bytes);
+    else if ('sha256' in m) this.awaitingHash.shift()?.resolve(m.sha256);
+    else if ('error' in m) this.fail(new MlduckError(m.error.message, { kind: 'internal' }));
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.failed?.(error);
+    for (const p of this.awaitingBytes.splice(0)) p.reject(error);
+    for (const p of this.awaitingHash.splice(0)) p.reject(error);
+    this.wake?.();
+  }
+
+  private post(message: SinkMessage, transfer: ArrayBuffer[] = []): void {
+    if (this.failure) throw this.failure;
+    this.port.postMessage(message, transfer);
+    Atomics.add(this.signal, 0, 1);
+    Atomics.notify(this.signal, 0);
+  }
+
+  openShard(tmpPath: string, finalPath: string, rowGroupSize: number): void {
+    this.post({ kind: 'open', tmpPath, finalPath, rowGroupSize });
+  }
+
+  /** Sends one chunk, after waiting until the writer thread has room for it. */
+  async sendRows(rows: RowsMessage): Promise<void> {
+    while (!this.failure && this.sent - this.consumed >= CHUNKS_IN_FLIGHT) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = null;
+    }
+    const buffers = [rows.ids, rows.mask, rows.labels, rows.docs, rows.fixedEntries, rows.docEntries].map(
+      (a) => a.buffer as ArrayBuffer,
+    );
+    this.post(rows, [...new Set(buffers)]);
+    this.sent++;
+  }
+
+  /** Ends the open shard: its size once it is renamed to its final name, then its sha256. */
+  closeShard(): { bytes: Promise<number>; sha256: Promise<string> } {
+    const bytes = new Promise<number>((resolve, reject) => this.awaitingBytes.push({ resolve, reject }));
+    const sha256 = new Promise<string>((resolve, reject) => this.awaitingHash.push({ resolve, reject }));
+    try {
+      this.post({ kind: 'close', abort: false });
+    } catch (error) {
+      this.awaitingBytes.pop();
+      this.awaitingHash.pop();
+      throw error;
+    }
+    return { bytes, sha256 };
+  }
+
+  /** Ends the open shard without keeping it (its temp file is removed). */
+  abortShard(): void {
+    if (!this.failure) this.post({ kind: 'close', abort: true });
+  }
+
+  async close(): Promise<void> {
+    if (!this.failure) {
+      this.post({ kind: 'exit' });
+      await this.exited;
+    } else await this.worker.terminate();
+    this.port.close();
   }
 }
-
-const LIST_INT = LIST(INTEGER);
 
 /**
  * Writes the rows of one split as `shard_0000.parquet`, `shard_0001.parquet`, … in `dir`, rolling to a
  * new shard when the estimated compressed size reaches `shardBytes` (the estimate starts from the raw
  * size of the token columns and then follows the bytes per row of the shards already written). Each
- * shard is written under a `.tmp` name, fsynced and renamed, so a crash never leaves a half shard with
- * a final name.
+ * shard is streamed to a `.tmp` name by the writer thread, fsynced and renamed, so a crash never leaves a
+ * half shard with a final name. Rows are cut into shards the same way whatever the timing: the size of
+ * shard k is awaited before deciding where shard k + 1 ends.
  */
 export class ShardWriter {
   private readonly chunkRows: number;
   private readonly L: number;
   private buffer: PackedRow[] = [];
-  private appender: DuckDBAppender | null = null;
+  private open = false;
   private rowsInShard = 0;
   private tokensInShard = 0;
   private padInShard = 0;
   private bytesPerRow: number;
-  private readonly shards: ShardInfo[] = [];
-  private readonly table: string;
+  /** The size of the last closed shard, until it has come back and set bytesPerRow. */
+  private lastSize: Promise<void> | null = null;
+  private readonly shards: Promise<ShardInfo>[] = [];
 
   constructor(
-    private readonly staging: StagingDb,
+    private readonly sink: ShardSink,
     private readonly dir: string,
     maxSeqLength: number,
     private readonly shardBytes: number,
@@ -100,7 +216,6 @@ export class ShardWriter {
     this.chunkRows = Math.max(1, Math.min(2048, Math.floor((1 << 20) / maxSeqLength)));
     // First guess: input_ids + labels as raw int32 (the mask compresses to almost nothing).
     this.bytesPerRow = 8 * maxSeqLength;
-    this.table = 'staging_rows';
   }
 
   private get rowsPerShard(): number {
@@ -108,34 +223,61 @@ export class ShardWriter {
   }
 
   async append(row: PackedRow): Promise<void> {
-    this.buffer.push({ ids: row.ids, realLength: row.realLength, docLengths: row.docLengths });
+    if (this.lastSize) {
+      await this.lastSize;
+      this.lastSize = null;
+    }
+    this.buffer.push(row);
     if (this.rowsInShard + this.buffer.length >= this.rowsPerShard) {
       await this.flushChunk();
-      await this.writeShard();
+      this.closeShard();
     } else if (this.buffer.length >= this.chunkRows) {
       await this.flushChunk();
     }
   }
 
-  /** Writes what is buffered as the last shard; returns every shard of the split. */
+  /** Writes what is buffered as the last shard; returns every shard of the split once all are written. */
   async finish(): Promise<ShardInfo[]> {
     await this.flushChunk();
-    if (this.rowsInShard > 0) await this.writeShard();
-    return this.shards;
+    if (this.rowsInShard > 0) this.closeShard();
+    return Promise.all(this.shards);
   }
 
-  private async ensureAppender(): Promise<DuckDBAppender> {
-    if (this.appender) return this.appender;
-    await this.staging.conn.run(
-      `CREATE OR REPLACE TABLE ${this.table} (input_ids INTEGER[], attention_mask INTEGER[], labels INTEGER[], doc_lengths INTEGER[])`,
+  private closeShard(): void {
+    const index = this.shards.length;
+    const { bytes, sha256 } = this.sink.closeShard();
+    this.open = false;
+    const rows = this.rowsInShard;
+    const tokens = this.tokensInShard;
+    const padTokens = this.padInShard;
+    this.lastSize = bytes.then((n) => {
+      this.bytesPerRow = Math.max(1, n / rows);
+    });
+    this.lastSize.catch(() => {}); // observed by the next append or by finish()
+    const info = Promise.all([bytes, sha256]).then(
+      ([n, hash]): ShardInfo => ({
+        file: shardFileName(index),
+        bytes: n,
+        rows,
+        tokens,
+        pad_tokens: padTokens,
+        sha256: hash,
+      }),
     );
-    this.appender = await this.staging.conn.createAppender(this.table);
-    return this.appender;
+    info.catch(() => {});
+    this.shards.push(info);
+    this.rowsInShard = 0;
+    this.tokensInShard = 0;
+    this.padInShard = 0;
   }
 
   private async flushChunk(): Promise<void> {
     if (this.buffer.length === 0) return;
-    const appender = await this.ensureAppender();
+    if (!this.open) {
+      const finalPath = join(this.dir, shardFileName(this.shards.length));
+      this.sink.openShard(`${finalPath}.tmp`, finalPath, this.rowGroupSize);
+      this.open = true;
+    }
     const rows = this.buffer;
     this.buffer = [];
     const n = rows.length;
@@ -148,6 +290,7 @@ export class ShardWriter {
     const docs = new Int32Array(docTotal);
     const fixedEntries = new BigUint64Array(n * 2);
     const docEntries = new BigUint64Array(n * 2);
+    const bigL = BigInt(L);
     let docAt = 0;
     for (let i = 0; i < n; i++) {
       const r = rows[i]!;
@@ -155,86 +298,25 @@ export class ShardWriter {
       mask.fill(1, i * L, i * L + r.realLength);
       labels.set(r.ids.subarray(0, r.realLength), i * L);
       fixedEntries[2 * i] = BigInt(i * L);
-      fixedEntries[2 * i + 1] = BigInt(L);
+      fixedEntries[2 * i + 1] = bigL;
       docEntries[2 * i] = BigInt(docAt);
       docEntries[2 * i + 1] = BigInt(r.docLengths.length);
       for (const d of r.docLengths) docs[docAt++] = d;
       this.tokensInShard += r.realLength;
       this.padInShard += L - r.realLength;
     }
-    const chunk = DuckDBDataChunk.create([LIST_INT, LIST_INT, LIST_INT, LIST_INT], n);
-    const columns: [Int32Array, BigUint64Array][] = [
-      [ids, fixedEntries],
-      [mask, fixedEntries],
-      [labels, fixedEntries],
-      [docs, docEntries],
-    ];
-    columns.forEach(([values, entries], c) => {
-      const vector = duckdb.data_chunk_get_vector(chunk.chunk, c);
-      duckdb.list_vector_reserve(vector, values.length);
-      duckdb.list_vector_set_size(vector, values.length);
-      const child = duckdb.list_vector_get_child(vector);
-      if (values.byteLength > 0) {
-        duckdb.copy_data_to_vector(
-          child,
-          0,
-          values.buffer as ArrayBuffer,
-          values.byteOffset,
-          values.byteLength,
-        );
-      }
-      duckdb.copy_data_to_vector(
-        vector,
-        0,
-        entries.buffer as ArrayBuffer,
-        entries.byteOffset,
-        entries.byteLength,
-      );
-    });
-    chunk.rowCount = n;
-    appender.appendDataChunk(chunk);
     this.rowsInShard += n;
-  }
-
-  private async writeShard(): Promise<void> {
-    const appender = this.appender;
-    if (!appender || this.rowsInShard === 0) return;
-    appender.closeSync();
-    this.appender = null;
-    const name = shardFileName(this.shards.length);
-    const finalPath = join(this.dir, name);
-    const tmpPath = `${finalPath}.tmp`;
-    await this.staging.conn.run(
-      `COPY ${this.table} TO ${sqlString(tmpPath)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${this.rowGroupSize})`,
-    );
-    await this.staging.conn.run(`DROP TABLE ${this.table}`);
-    const fd = openSync(tmpPath, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmpPath, finalPath);
-    const bytes = statSync(finalPath).size;
-    this.shards.push({
-      file: name,
-      bytes,
-      rows: this.rowsInShard,
-      tokens: this.tokensInShard,
-      pad_tokens: this.padInShard,
-      sha256: await sha256File(finalPath),
-    });
-    this.bytesPerRow = Math.max(1, bytes / this.rowsInShard);
-    this.rowsInShard = 0;
-    this.tokensInShard = 0;
-    this.padInShard = 0;
+    await this.sink.sendRows({ kind: 'rows', n, ids, mask, labels, docs, fixedEntries, docEntries });
   }
 
   /** Drops a half-written shard (on error). */
   abort(): void {
     try {
-      this.appender?.closeSync();
+      if (this.open) this.sink.abortShard();
     } catch {
-      // the appender is already broken; nothing to keep
+      // the writer thread has failed already; its temp file is removed below
     }
-    this.appender = null;
+    this.open = false;
     rmSync(join(this.dir, `${shardFileName(this.shards.length)}.tmp`), { force: true });
   }
 }

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Tokenizer as JsTokenizer } from '@huggingface/tokenizers';
 import { errorMessage, MlduckError } from '../../src/errors.ts';
+import { jsonVocabSize } from './vocab.js';
 
 export const DEFAULT_TOKENIZER = 'meta-llama/Llama-3.2-1B';
 
@@ -159,25 +160,67 @@ export function loadJsTokenizer(files: TokenizerFiles): JsTokenizer {
   return new JsTokenizer(files.json, files.config);
 }
 
-/** What specialIds needs of a tokenizer, whichever library it comes from. */
+/** What specialIds needs of a tokenizer, whichever library (or thread) it comes from. */
 export interface TokenLookup {
   tokenToId(token: string): number | null;
   /** The ids of encoding "a" with the tokenizer's template (tells whether the template adds EOS). */
   readonly probe: readonly number[];
+  /** Base vocabulary plus added tokens: max(model vocabulary entries, highest added id + 1). */
+  readonly vocabSize: number;
 }
 
-export function jsTokenLookup(tokenizer: JsTokenizer): TokenLookup {
-  return { tokenToId: (t) => tokenizer.token_to_id(t) ?? null, probe: tokenizer.encode('a').ids };
+export { jsonVocabSize };
+
+export function jsTokenLookup(tokenizer: JsTokenizer, vocabSize: number): TokenLookup {
+  return { tokenToId: (t) => tokenizer.token_to_id(t) ?? null, probe: tokenizer.encode('a').ids, vocabSize };
 }
 
-export async function nativeTokenLookup(tokenizer: NativeTokenizer): Promise<TokenLookup> {
-  return { tokenToId: (t) => tokenizer.tokenToId(t) ?? null, probe: (await tokenizer.encode('a')).getIds() };
+/** The parsed tokenizer_config.json next to the tokenizer ({} when there is none). */
+export function readTokenizerConfig(resolved: ResolvedTokenizer): Record<string, unknown> {
+  if (!resolved.configPath) return {};
+  try {
+    return JSON.parse(readFileSync(resolved.configPath, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new MlduckError(`not a valid JSON tokenizer file: ${(error as Error).message}`, {
+      kind: 'input',
+      file: resolved.configPath,
+    });
+  }
+}
+
+/**
+ * Every token name specialIds may look up (the EOS, pad and BOS names of the config, the EOS fallbacks),
+ * so a thread that holds the tokenizer can answer them all at once.
+ */
+export function specialTokenNames(config: Record<string, unknown>, eosToken?: string): string[] {
+  const c = config as Record<string, TokenSpec>;
+  const names = [
+    eosToken ?? null,
+    tokenContent(c['eos_token']),
+    ...EOS_FALLBACKS,
+    tokenContent(c['pad_token']),
+    tokenContent(c['bos_token']),
+  ];
+  return [...new Set(names.filter((n): n is string => n !== null))];
+}
+
+/** A TokenLookup from answers computed elsewhere (an encoder thread) for `names`. */
+export function answeredLookup(
+  names: readonly string[],
+  answer: { ids: readonly (number | null)[]; probe: readonly number[]; vocabSize: number },
+): TokenLookup {
+  const ids = new Map(names.map((n, i) => [n, answer.ids[i] ?? null]));
+  return { tokenToId: (t) => ids.get(t) ?? null, probe: answer.probe, vocabSize: answer.vocabSize };
 }
 
 /** Works out BOS/EOS/pad ids from the config (or an explicit EOS token) and the tokenizer's own template. */
-export function specialIds(tokenizer: TokenLookup, files: TokenizerFiles, eosToken?: string): SpecialIds {
+export function specialIds(
+  tokenizer: TokenLookup,
+  configJson: Record<string, unknown>,
+  eosToken?: string,
+): SpecialIds {
   const idOf = (token: string | null): number | null => (token === null ? null : tokenizer.tokenToId(token));
-  const config = files.config as Record<string, TokenSpec>;
+  const config = configJson as Record<string, TokenSpec>;
   let eosId: number | null = null;
   if (eosToken !== undefined) {
     eosId = idOf(eosToken);
@@ -197,13 +240,7 @@ export function specialIds(tokenizer: TokenLookup, files: TokenizerFiles, eosTok
   const padId = idOf(tokenContent(config['pad_token'])) ?? eosId;
   const bosId = idOf(tokenContent(config['bos_token']));
   const probe = tokenizer.probe;
-  const model = files.json['model'] as { vocab?: Record<string, number> | unknown[] } | undefined;
-  const baseVocab = model?.vocab ? Object.keys(model.vocab).length : 0;
-  const added = Array.isArray(files.json['added_tokens'])
-    ? (files.json['added_tokens'] as { id: number }[])
-    : [];
-  const vocabSize = Math.max(baseVocab, ...added.map((t) => t.id + 1));
-  return { bosId, eosId, padId, templateAddsEos: probe.at(-1) === eosId, vocabSize };
+  return { bosId, eosId, padId, templateAddsEos: probe.at(-1) === eosId, vocabSize: tokenizer.vocabSize };
 }
 
 /** The Rust `tokenizers` binding (the optional dependency), as far as mlduck uses it. */
@@ -246,17 +283,20 @@ export function nativeUnavailableReason(): string | null {
   return tryNativeModule().reason;
 }
 
+/** The usage error of `--backend native` where the Rust package is not installed. */
+export function nativeMissing(): MlduckError {
+  return new MlduckError(
+    '--backend native needs the optional npm package `tokenizers`, which is not installed',
+    {
+      kind: 'usage',
+      hint: 'npm install tokenizers (prebuilt binaries for common platforms ship inside the package), or use --backend js',
+    },
+  );
+}
+
 export function loadNativeTokenizer(resolved: ResolvedTokenizer): NativeTokenizer {
   const native = loadNativeModule();
-  if (!native) {
-    throw new MlduckError(
-      '--backend native needs the optional npm package `tokenizers`, which is not installed',
-      {
-        kind: 'usage',
-        hint: 'npm install tokenizers (prebuilt binaries for common platforms ship inside the package), or use --backend js',
-      },
-    );
-  }
+  if (!native) throw nativeMissing();
   try {
     return native.Tokenizer.fromFile(resolved.tokenizerJsonPath);
   } catch (error) {

@@ -57,4 +57,32 @@ describe('parity gate', () => {
       }
     },
   );
+
+  it.runIf(loadNativeModule() !== null)(
+    'special ids answered by a native worker (no tokenizer on the main thread) equal the JS ones, --eos-token included',
+    async () => {
+      const resolved = resolveTokenizer(bundledLlama32TokenizerDir()!);
+      for (const eosToken of [undefined, '<|end_of_text|>']) {
+        const options = eosToken === undefined ? {} : { eosToken };
+        const native = await createEncoder(resolved, { backend: 'native', workers: 1, ...options });
+        const js = await createEncoder(resolved, { backend: 'js', workers: 1, ...options });
+        const pool = await createEncoder(resolved, { backend: 'js', workers: 2, ...options });
+        try {
+          expect(native.special).toEqual(js.special);
+          expect(pool.special).toEqual(js.special);
+          expect(js.special).toMatchObject({
+            eosId: eosToken === undefined ? 128009 : 128001,
+            bosId: 128000,
+            vocabSize: 128256,
+            templateAddsEos: false,
+          });
+        } finally {
+          await Promise.all([native.close(), js.close(), pool.close()]);
+        }
+      }
+      await expect(
+        createEncoder(resolved, { backend: 'native', workers: 1, eosToken: '<|no such token|>' }),
+      ).rejects.toThrow(/--eos-token <\|no such token\|> is not a token/);
+    },
+  );
 });

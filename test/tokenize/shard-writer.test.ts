@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PackedRow } from '../../ingest/tokenize/packer.ts';
-import { ShardWriter, StagingDb, shardFileName } from '../../ingest/tokenize/shard-writer.ts';
+import { ShardSink, ShardWriter, shardFileName } from '../../ingest/tokenize/shard-writer.ts';
 import { tempDir } from '../helpers.ts';
 
 const L = 4;
@@ -14,14 +14,14 @@ function row(k: number, real = L): PackedRow {
   return { ids, realLength: real, docLengths: [real] };
 }
 
-let staging: StagingDb | null = null;
-afterEach(() => {
-  staging?.close();
+let staging: ShardSink | null = null;
+afterEach(async () => {
+  await staging?.close();
   staging = null;
 });
 
 async function writer(dir: string, rowsPerShard: number): Promise<ShardWriter> {
-  staging = await StagingDb.open(tempDir());
+  staging = await ShardSink.open(tempDir());
   // The first size guess is 8 bytes per token (ids + labels as int32).
   return new ShardWriter(staging, dir, L, rowsPerShard * 8 * L);
 }
@@ -62,8 +62,9 @@ describe('shard writer', () => {
     mkdirSync(join(dir, `${shardFileName(1)}.tmp`));
     await w.append(row(0));
     await w.append(row(1));
+    await w.append(row(2));
+    await expect(w.finish()).rejects.toThrow(/shard_0001\.parquet\.tmp/);
     expect(readdirSync(dir).sort()).toEqual(['shard_0000.parquet', 'shard_0001.parquet.tmp']);
-    await expect(w.append(row(2))).rejects.toThrow(/shard_0001\.parquet\.tmp/);
     expect(existsSync(join(dir, shardFileName(1)))).toBe(false);
     expect(await readShard(join(dir, shardFileName(0)))).toHaveLength(2);
   });
