@@ -7,7 +7,7 @@
 // `npm test`, whose global setup rebuilds a stale one), so a stale build is never what runs.
 //
 // Plain JavaScript (not TypeScript): bin/mlduck.js reads it before any loader is registered.
-import { readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -55,6 +55,8 @@ export function currentCliBuild(root) {
 export async function buildCli(root) {
   const started = new Date();
   const { build } = await import('esbuild');
+  // From scratch: a compiled file whose source was deleted must not linger to be imported.
+  rmSync(join(root, OUT_DIR), { recursive: true, force: true });
   await build({
     absWorkingDir: root,
     entryPoints: cliSourceFiles(root).map((file) => relative(root, file)),
