@@ -13,7 +13,7 @@ import {
   lowerDtype,
   permuteData,
 } from '../../ingest/pickle/numpy.ts';
-import type { PyValue } from '../../ingest/pickle/values.ts';
+import { PyDict, type PyValue } from '../../ingest/pickle/values.ts';
 import {
   bytes,
   call,
@@ -80,6 +80,7 @@ describe('numpy dtypes', () => {
     // only flexible kinds take it
     expect(dt('i4', '<', { elsize: 8n }).itemsize).toBe(4);
     expect(dt('O8', '|')).toMatchObject({ kind: 'O', itemsize: 8, name: 'object' });
+    expect(dt('O', '|')).toMatchObject({ kind: 'O', itemsize: 8, name: 'object' });
   });
 
   it('read the unit of datetime64 / timedelta64 from the metadata', () => {
@@ -104,6 +105,14 @@ describe('numpy dtypes', () => {
     expect(() => dt('c4')).toThrow("numpy dtype 'c4' is not supported");
     expect(() => dt('q8')).toThrow("numpy dtype 'q8' is not supported");
     expect(() => dt('i8x')).toThrow("numpy dtype 'i8x' is not supported");
+    expect(() => dt('<i8')).toThrow("numpy dtype '<i8' is not supported");
+    // a datetime whose metadata has no (unit, count) tuple is generic
+    const noUnit = call(
+      'numpy.dtype',
+      ['M8'],
+      tuple(4n, '<', null, null, null, -1n, -1n, 0n, tuple(new PyDict())),
+    );
+    expect(() => lowerDtype(noUnit)).toThrow(/without a unit \(generic\)/);
     expect(() => lowerDtype(call('numpy.dtype', [3n]))).toThrow('numpy.dtype: expected a type code string');
     expect(() => lowerDtype(call('numpy.dtype', ['i8'], tuple('3', '<')))).toThrow(
       'dtype state: expected an int, got str',
@@ -232,8 +241,12 @@ describe('numpy raw bytes into columns', () => {
       { $bytes: '636465' },
       { $bytes: '' },
     ]);
-    const col = columnFromBytes(Uint8Array.from([0x61, 0]), dt('S2'), 1, budget());
-    expect(col.data).not.toHaveProperty('strings');
+    const col = columnFromBytes(Uint8Array.from([0x61, 0, 0x62, 0x63]), dt('S2'), 2, budget());
+    expect(col).toEqual({
+      dtype: '|S2',
+      data: { kind: 'object', values: [Uint8Array.from([0x61]), Uint8Array.from([0x62, 0x63])] },
+      length: 2,
+    });
   });
 
   it('refuse a buffer whose size is not elements × itemsize, zero-size items and object dtypes', () => {

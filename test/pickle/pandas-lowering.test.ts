@@ -59,6 +59,14 @@ describe('the lowering traversal', () => {
     // the path of an array element, then back out of it
     const nested = list(objects([2], [1n, 2n]), list(global('x.y')));
     expect(refusal(nested).message).toBe('$[1][0]: global x.y cannot be used as data');
+    // a call that finished is no longer the one at fault; a list inside a call does not end the call
+    expect(refusal(list(call('builtins.slice', [], undefined, 42), global('x.y'))).offset).toBe(0);
+    const afterList = call('builtins.slice', [list(1n), list(global('x.y'))], undefined, 42);
+    expect(refusal(afterList).offset).toBe(42);
+  });
+
+  it('lets an error that is not about the input through as it is (an internal error, not bad input)', () => {
+    expect(() => lowerValue({} as never)).toThrow(TypeError);
   });
 
   it('reads pandas.NA as NA and refuses any other global used as a value', () => {
@@ -103,8 +111,35 @@ describe('the lowering traversal', () => {
     expect(refusal(arr, { maxExpanded: 15 }).message).toMatch(/shared-reference bomb/);
     expect(() => lowerValue(arr, { maxExpanded: 40 })).not.toThrow();
     const inSlice = call('builtins.slice', [a, a, a]);
-    expect(refusal(list(inSlice, inSlice), { maxExpanded: 20 }).message).toMatch(/shared-reference bomb/);
-    expect(() => lowerValue(list(inSlice, inSlice), { maxExpanded: 60 })).not.toThrow();
+    // slice: 1 + (1 + 3 × 5 for its arguments) + 1 for its state; twice in the list: 1 + 2 × 18
+    expect(() => lowerValue(list(inSlice, inSlice), { maxExpanded: 37 })).not.toThrow();
+    expect(refusal(list(inSlice, inSlice), { maxExpanded: 36 }).message).toMatch(/shared-reference bomb/);
+  });
+
+  it('counts what a call carries but does not lower (a frame’s attrs), once per value, cycles included', () => {
+    const frame = (attrs: PyValue) =>
+      call(
+        'pandas.core.frame.DataFrame',
+        [],
+        dict({ _mgr: mgr([], rangeIndex(0n, 0n), rangeIndex(0n, 0n)), attrs }),
+      );
+    const limitOf = (attrs: PyValue) => {
+      for (let limit = 1; limit < 10_000; limit++) {
+        try {
+          lowerValue(frame(attrs), { maxExpanded: limit });
+          return limit;
+        } catch {}
+      }
+      throw new Error('no limit fits');
+    };
+    const base = limitOf(null);
+    const numbers = Array.from({ length: 50 }, (_, i) => BigInt(i));
+    expect(limitOf(list(...numbers))).toBe(base + 50);
+    expect(limitOf(dict({ a: list(...numbers) }))).toBe(base + 52);
+    expect(limitOf(tuple(call('x.y', numbers.slice(0, 10), list(...numbers.slice(0, 5)))))).toBe(base + 17);
+    const loop = list(...numbers);
+    loop.items.push(loop);
+    expect(limitOf(loop)).toBe(base + 51);
   });
 
   it('counts a frame as rows × columns when its cells outnumber the values it was built from', () => {
@@ -364,6 +399,10 @@ describe('pandas NDArrayBacked arrays', () => {
       datetimeArray(tuple(tzDtype(dict({ tz: zone, unit: 'D' })), nsTimes(1))),
     ) as NdArray;
     expect(keep.dtype).toBe('datetime64[ns, US/Eastern]');
+    for (const unit of ['s', 'ms', 'us', 'ns']) {
+      const out = lowerValue(datetimeArray(tuple(tzDtype(dict({ tz: zone, unit })), nsTimes(1)))) as NdArray;
+      expect(out.dtype).toBe(`datetime64[${unit}, US/Eastern]`);
+    }
     const noUnit = lowerValue(datetimeArray(tuple(tzDtype(dict({ tz: zone })), nsTimes(1)))) as NdArray;
     expect(noUnit.dtype).toBe('datetime64[ns, US/Eastern]');
     expect(refusal(datetimeArray(tuple(tzDtype(tuple()), nsTimes(1)))).message).toBe(
@@ -453,6 +492,15 @@ describe('pandas NDArrayBacked arrays', () => {
     expect(refusal(categorical(ints(0), call('pandas.StringDtype', [], dict({})))).message).toBe(
       '$: Categorical needs a CategoricalDtype',
     );
+  });
+
+  it('refuse pandas array classes called directly (not through NDArrayBacked)', () => {
+    for (const cls of [
+      'pandas.core.arrays.categorical.Categorical',
+      'pandas.core.arrays.string_.StringArray',
+      'pandas.core.arrays.datetimes.DatetimeArray',
+    ])
+      expect(refusal(call(cls, [], dict({}))).message).toBe(`$: ${cls} is not supported as array data`);
   });
 
   it('refuse a 2-D extension array outside a DataFrame and a 3-D block', () => {
@@ -615,6 +663,17 @@ describe('pandas DataFrames through the BlockManager', () => {
     });
   });
 
+  it('split a 2-D complex block into its columns', () => {
+    const c = ndarray(dtype('c16'), [2, 1], f64(1, 2, 3, 4));
+    const frame = dataFrame(mgr([block(c, range(0n, 2n))], strIndex('re', 'im'), rangeIndex(0n, 1n)));
+    expect(lowered(frame)).toMatchObject({
+      $dataframe: {
+        dtypes: ['complex128', 'complex128'],
+        data: [[{ $complex: [1, 2] }], [{ $complex: [3, 4] }]],
+      },
+    });
+  });
+
   it('read placement slices with defaults and a step', () => {
     const frame = (placement: PyValue, ncols: number) =>
       lowered(
@@ -642,6 +701,18 @@ describe('pandas DataFrames through the BlockManager', () => {
       [0, 0, 0],
       [4, 5, 6],
     ]);
+    // a slice pickled with fewer arguments
+    const short = dataFrame(
+      mgr([block(twoByThree(), call('builtins.slice', [0n, 2n]))], rangeIndex(0n, 2n), rangeIndex(0n, 3n)),
+    );
+    expect((lowered(short) as { $dataframe: { data: unknown[] } }).$dataframe.data).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const bare = dataFrame(
+      mgr([block(twoByThree(), call('builtins.slice', []))], rangeIndex(0n, 2n), rangeIndex(0n, 3n)),
+    );
+    expect((lowered(bare) as { $dataframe: { data: unknown[] } }).$dataframe.data).toHaveLength(2);
     const twoCols = dataFrame(
       mgr([block(twoByThree(), range(null, null))], rangeIndex(0n, 2n), rangeIndex(0n, 3n)),
     );
