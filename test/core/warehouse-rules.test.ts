@@ -79,9 +79,10 @@ async function failure(promise: Promise<unknown>): Promise<MlduckError> {
 
 describe('the mlduck command of a process', () => {
   /** A node process whose command line is `node -e … ARGS`, alive until the test ends. */
-  async function processWith(args: string[]): Promise<number> {
+  async function processWith(args: string[], argv0?: string): Promise<number> {
     const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', ...args], {
       stdio: 'ignore',
+      ...(argv0 ? { argv0 } : {}),
     });
     children.push(child);
     for (let i = 0; i < 200; i++) {
@@ -95,6 +96,10 @@ describe('the mlduck command of a process', () => {
     const pid = await processWith(['/opt/x/bin/mlduck.js', 'shell', '--write', 'a b', 'k=v,1.5/x@y%z+:-']);
     expect(mlduckCommandOf(pid)).toBe('mlduck shell --write "a b" k=v,1.5/x@y%z+:-');
     expect(mlduckCommandOf(await processWith(['mlduck', 'status']))).toBe('mlduck status');
+    // a program installed as `mlduck` itself (its first word)
+    expect(mlduckCommandOf(await processWith(['status'], 'mlduck'))).toBe(
+      'mlduck -e "setInterval(() => {}, 1000)" status',
+    );
   });
 
   it('is undefined for other programs and for processes that do not exist', async () => {
@@ -136,6 +141,11 @@ describe('opening a warehouse', () => {
     expect(other.message).toMatch(new RegExp(`^cannot open warehouse ${nowhere}: .+`));
     expect(other.kind).toBe('input');
     expect(other.cause).toBeDefined();
+    // read-only, a failure other than a missing file is not reported as one
+    const file = join(dir, 'file.txt');
+    writeFileSync(file, 'x');
+    const underFile = await failure(Warehouse.open(join(file, 'w.duckdb'), { readOnly: true }));
+    expect(underFile.message).toMatch(/^cannot open warehouse .*: .*Not a directory/);
   });
 
   it('names the holder of the lock and its PID, as an mlduck command when it is one', async () => {
@@ -311,7 +321,8 @@ describe('the ingest protocol', () => {
     const file = join(root, 'a.txt');
     writeFileSync(file, '');
     const empty = await wh.ingest('lines', file, async (ctx) => ctx.warn('nothing in it'));
-    expect(empty).toMatchObject({ status: 'ok', rows: {}, warnings: ['nothing in it'], replaced: [] });
+    expect(empty).toMatchObject({ status: 'ok', warnings: ['nothing in it'], replaced: [] });
+    expect(empty.rows).toEqual({});
     expect(await wh.scalar('SELECT warnings FROM ingest_log')).toBe('["nothing in it"]');
     const skipped = await wh.ingest('lines', file, loadLines);
     expect(skipped).toEqual({
