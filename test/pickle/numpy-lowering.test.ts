@@ -434,6 +434,10 @@ describe('numpy scalars', () => {
     expect(lowered(scalar(dtype('O8', '|')))).toBe(null);
     expect(refusal(scalar(dtype('i8'), 'x')).message).toBe('$: numpy scalar: expected raw bytes');
     expect(refusal(scalar('i8', bytes(i64(1)))).message).toBe('$: expected a numpy dtype, got str');
+    // another call with a type code as its first argument is not a dtype
+    expect(refusal(scalar(call('builtins.str', ['i8']), bytes(i64(1)))).message).toBe(
+      '$: expected a numpy dtype, got builtins.str(…)',
+    );
   });
 });
 

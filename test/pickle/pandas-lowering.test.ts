@@ -399,8 +399,9 @@ describe('pandas NDArrayBacked arrays', () => {
       datetimeArray(tuple(tzDtype(dict({ tz: zone, unit: 'D' })), nsTimes(1))),
     ) as NdArray;
     expect(keep.dtype).toBe('datetime64[ns, US/Eastern]');
+    const seconds = ndarray(timeDtype('M8', 's'), [1], i64(1));
     for (const unit of ['s', 'ms', 'us', 'ns']) {
-      const out = lowerValue(datetimeArray(tuple(tzDtype(dict({ tz: zone, unit })), nsTimes(1)))) as NdArray;
+      const out = lowerValue(datetimeArray(tuple(tzDtype(dict({ tz: zone, unit })), seconds))) as NdArray;
       expect(out.dtype).toBe(`datetime64[${unit}, US/Eastern]`);
     }
     const noUnit = lowerValue(datetimeArray(tuple(tzDtype(dict({ tz: zone })), nsTimes(1)))) as NdArray;
@@ -501,6 +502,11 @@ describe('pandas NDArrayBacked arrays', () => {
       'pandas.core.arrays.datetimes.DatetimeArray',
     ])
       expect(refusal(call(cls, [], dict({}))).message).toBe(`$: ${cls} is not supported as array data`);
+  });
+
+  it('refuse a pyarrow-backed array without its state dict', () => {
+    const cls = 'pandas.core.arrays.string_arrow.ArrowStringArray';
+    expect(refusal(call(cls, [], tuple())).message).toBe(`$: ${cls} without state`);
   });
 
   it('refuse a 2-D extension array outside a DataFrame and a 3-D block', () => {
