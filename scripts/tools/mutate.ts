@@ -6,7 +6,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import MUTATION_MODULES from '../../stryker/modules.json' with { type: 'json' };
 
@@ -72,11 +73,20 @@ function incrementalFile(module: string): string {
   return join(ROOT, 'stryker', 'incremental', `${module}.json`);
 }
 
-/** The incremental files are committed: the folder this machine ran in is not theirs to record. */
+/**
+ * The incremental files are committed: the folder this machine ran in is not theirs to record, nor the
+ * temporary folders of the tests, which the reasons a mutant was killed quote (`…/mlduck-test-Xy12/w.duckdb
+ * does not exist`).
+ */
 function forgetMachinePath(file: string): void {
   if (!existsSync(file)) return;
   const text = readFileSync(file, 'utf8');
-  const kept = text.replace(/"projectRoot": "[^"]*"/, '"projectRoot": "."');
+  const kept = text
+    .replace(/"projectRoot": "[^"]*"/, '"projectRoot": "."')
+    .split(ROOT)
+    .join('')
+    .split(`${tmpdir()}${sep}`)
+    .join(`<tmp>${sep}`);
   if (kept !== text) writeFileSync(file, kept);
 }
 
