@@ -179,5 +179,7 @@ export class ScheduleCalculator {
 /** |a − b| ≤ tolerance · max(|a|, |b|); equal non-finite values agree. */
 export function relativelyClose(a: number, b: number, tolerance: number): boolean {
   if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return true;
+  // An infinity agrees only with the same infinity (above): |∞ − 1| ≤ tol · ∞ would call them close.
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
   return Math.abs(a - b) <= tolerance * Math.max(Math.abs(a), Math.abs(b));
 }

@@ -279,6 +279,11 @@ export function columnFromBytes(bytes: Uint8Array, dtype: Dtype, n: number, budg
         for (let c = 0; c < chars; c++) {
           const cp = view.getUint32((i * chars + c) * 4, dtype.littleEndian);
           if (cp === 0) break;
+          if (cp > 0x10ffff) {
+            throw new LowerError(
+              `numpy '${dtype.kind}' string ${i}: code point ${cp} (0x${cp.toString(16)}) is beyond U+10FFFF, not a character`,
+            );
+          }
           s += String.fromCodePoint(cp);
         }
         values[i] = s;

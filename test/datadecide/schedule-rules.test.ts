@@ -93,4 +93,13 @@ describe('relativelyClose', () => {
     expect(relativelyClose(Number.NaN, 1, 1)).toBe(false);
     expect(relativelyClose(1, Number.NaN, 1)).toBe(false);
   });
+
+  it('an infinity is close to nothing but the same infinity, whatever the tolerance', () => {
+    const inf = Number.POSITIVE_INFINITY;
+    expect(relativelyClose(inf, 1, 1e-6)).toBe(false);
+    expect(relativelyClose(1, inf, 1)).toBe(false);
+    expect(relativelyClose(-inf, -1e308, 1)).toBe(false);
+    expect(relativelyClose(inf, -inf, 2)).toBe(false);
+    expect(relativelyClose(-inf, -inf, 0)).toBe(true);
+  });
 });

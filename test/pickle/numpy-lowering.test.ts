@@ -235,6 +235,15 @@ describe('numpy raw bytes into columns', () => {
     expect(col.data).toMatchObject({ kind: 'object', strings: true });
   });
 
+  it('refuse a UTF-32 code point beyond U+10FFFF, naming it and the element', () => {
+    const bad = Buffer.alloc(8);
+    bad.writeUInt32LE(0x61, 0);
+    bad.writeUInt32LE(0x110000, 4);
+    expect(() => columnFromBytes(Uint8Array.from(bad), dt('U1'), 2, budget())).toThrow(
+      "numpy 'U' string 1: code point 1114112 (0x110000) is beyond U+10FFFF, not a character",
+    );
+  });
+
   it('decode fixed-width bytes without their trailing NULs, keeping the inner ones', () => {
     expect(decode([0x61, 0, 0x62, 0, 0x63, 0x64, 0x65, 0, 0, 0, 0, 0], 'S4', 3)).toEqual([
       { $bytes: '610062' },
