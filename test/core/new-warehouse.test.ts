@@ -1,11 +1,11 @@
 // A new warehouse starts as a copy of the schema snapshot (src/new-warehouse.ts): the same catalog as
 // running every migration, in milliseconds, and never over a file that is already there.
-import { existsSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFromSnapshot, snapshotPath } from '../../src/new-warehouse.ts';
 import { Warehouse } from '../../src/warehouse.ts';
-import { runCli, tempDir } from '../helpers.ts';
+import { REPO_ROOT, runCli, tempDir } from '../helpers.ts';
 
 /** Everything a user sees of a schema: tables, views, columns, types, comments, macros, sequences. */
 async function catalog(wh: Warehouse): Promise<unknown[]> {
@@ -58,5 +58,33 @@ describe('a new warehouse', () => {
     const r = await runCli(['--db', missing, 'status']);
     expect(r.code).toBe(2);
     expect(existsSync(missing)).toBe(false);
+  });
+
+  it('with a schema folder of its own (either one) is migrated from it, never copied from the package snapshot', async () => {
+    await Warehouse.buildSchemaSnapshot();
+    const dir = tempDir();
+    const views = join(dir, 'views');
+    mkdirSync(views);
+    writeFileSync(
+      join(views, 'only_view.sql'),
+      "CREATE OR REPLACE VIEW only_view AS SELECT 1 AS one;\nCOMMENT ON VIEW only_view IS 'A view.';\nCOMMENT ON COLUMN only_view.one IS 'One.';\n",
+    );
+    // The package's migrations under another folder: the package views still find their tables.
+    const sql = join(dir, 'sql');
+    cpSync(join(REPO_ROOT, 'sql'), sql, { recursive: true });
+    const started = Date.now();
+    for (const [name, options] of [
+      ['own-views', { viewsDir: views }],
+      ['own-sql', { sqlDir: sql }],
+    ] as const) {
+      const wh = await Warehouse.open(join(dir, `${name}.duckdb`), options);
+      try {
+        // Migrated now, not copied: a copy carries the snapshot's earlier timestamps.
+        const first = 'SELECT epoch_ms(min(applied_at)) FROM schema_migrations';
+        expect(Number(await wh.scalar<bigint>(first)), name).toBeGreaterThanOrEqual(started);
+      } finally {
+        wh.close();
+      }
+    }
   });
 });
