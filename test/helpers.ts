@@ -3,16 +3,17 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
 import { type OpenOptions, Warehouse } from '../src/warehouse.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(REPO_ROOT, 'bin', 'mlduck.js');
 
 const cleanups: (() => void)[] = [];
-afterEach(() => {
+
+/** Removes what the test made (temp folders, open warehouses): run after each test by test/setup.ts. */
+export function runCleanups(): void {
   for (const fn of cleanups.splice(0).reverse()) fn();
-});
+}
 
 /** A fresh temporary folder, removed after the test. */
 export function tempDir(prefix = 'mlduck-test-'): string {
