@@ -1,5 +1,3 @@
-/** What the CLI is made of, relative to the package root. */
-export declare const CLI_SOURCES: readonly string[];
 /** Every source file of the CLI (TypeScript, and the JavaScript workers beside it), absolute. */
 export declare function cliSourceFiles(root: string): string[];
 /** The compiled entry (dist/cli/main.js) when it is current, else null. */

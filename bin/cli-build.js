@@ -12,7 +12,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** What the CLI is made of, relative to the package root. */
-export const CLI_SOURCES = ['main.ts', 'src', 'ingest', 'plot', 'pull'];
+const CLI_SOURCES = ['main.ts', 'src', 'ingest', 'plot', 'pull'];
 
 const OUT_DIR = join('dist', 'cli');
 /** Written last by a build, with the build's start as its modification time. */

@@ -51,8 +51,10 @@ export function snapshotPath(): string | null {
  * `path` appeared meanwhile; the caller then opens or migrates as usual.
  */
 export function createFromSnapshot(path: string): boolean {
+  // Every read-write open comes here: an existing warehouse must not pay for hashing the schema.
+  if (existsSync(path) || existsSync(`${path}.wal`)) return false;
   const snapshot = snapshotPath();
-  if (!snapshot || !existsSync(snapshot) || existsSync(path) || existsSync(`${path}.wal`)) return false;
+  if (!snapshot || !existsSync(snapshot)) return false;
   const building = `${path}.${process.pid}.new`;
   try {
     copyFileSync(snapshot, building);

@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { toCanonical } from '../../ingest/pickle/canonical.ts';
 import { PickleError, readPickle } from '../../ingest/pickle/index.ts';
+import { sbu } from './pickle-bytes.ts';
 
 const enc = (s: string) => Buffer.from(s, 'latin1');
-const sbu = (s: string) => Buffer.concat([Buffer.from([0x8c, Buffer.byteLength(s)]), Buffer.from(s)]);
 const g = (module: string, name: string) => Buffer.concat([sbu(module), sbu(name), enc('\x93')]);
 const int = (n: number) => (n >= 0 && n < 256 ? Buffer.from([0x4b, n]) : Buffer.concat([enc('J'), int32(n)]));
 const int32 = (n: number) => {

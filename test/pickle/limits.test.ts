@@ -7,9 +7,8 @@ import { limitsFromEnv } from '../../ingest/pickle/load.ts';
 import { NdArray } from '../../ingest/pickle/lowered.ts';
 import { printable } from '../../src/sanitize.ts';
 import { runCli, tempDir } from '../helpers.ts';
+import { bytes } from './pickle-bytes.ts';
 
-const bytes = (...parts: (string | number[] | Uint8Array)[]): Uint8Array =>
-  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
 const u16 = (n: number) => [n & 0xff, n >> 8];
 const binunicode = (s: string) => bytes('X', [s.length, 0, 0, 0], s);
 

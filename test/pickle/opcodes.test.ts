@@ -3,26 +3,13 @@ import { toCanonical } from '../../ingest/pickle/canonical.ts';
 import { PickleError, readPickle } from '../../ingest/pickle/index.ts';
 import { PyBytes, type PySet } from '../../ingest/pickle/values.ts';
 import { loadPickle } from '../../ingest/pickle/vm.ts';
+import { bytes, type PicklePart, sbu, u32, u64 } from './pickle-bytes.ts';
 
 // One family of opcodes per describe, on hand-assembled pickles (opcode bytes as in CPython's pickle.py),
 // each checking the value read and, for refusals, the message and the byte offset of the opcode at fault.
 
-const bytes = (...parts: (string | number[] | Uint8Array)[]): Uint8Array =>
-  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
-/** SHORT_BINUNICODE s */
-const sbu = (s: string) => bytes([0x8c, Buffer.byteLength(s)], Buffer.from(s));
-const u32 = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n);
-  return b;
-};
-const u64 = (n: number) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt(n));
-  return b;
-};
-const read = (...parts: (string | number[] | Uint8Array)[]) => toCanonical(readPickle(bytes(...parts)));
-function refusal(...parts: (string | number[] | Uint8Array)[]): { message: string; offset: number } {
+const read = (...parts: PicklePart[]) => toCanonical(readPickle(bytes(...parts)));
+function refusal(...parts: PicklePart[]): { message: string; offset: number } {
   try {
     readPickle(bytes(...parts));
   } catch (e) {

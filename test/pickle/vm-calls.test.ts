@@ -2,15 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { PickleError } from '../../ingest/pickle/index.ts';
 import { PyBytes, PyCall, PyDict, PyGlobal, PyList, PySet, PyTuple } from '../../ingest/pickle/values.ts';
 import { loadPickle, pickleProtocol } from '../../ingest/pickle/vm.ts';
+import { bytes, type PicklePart, sbu } from './pickle-bytes.ts';
 
 // The calls the VM evaluates itself (set, bytes, OrderedDict, _codecs.encode, the zoneinfo getattr), the
 // checks on keys and containers, and the resource limits, on hand-assembled protocol-2 pickles.
 
-const bytes = (...parts: (string | number[] | Uint8Array)[]): Uint8Array =>
-  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
-const sbu = (s: string) => bytes([0x8c, Buffer.byteLength(s)], Buffer.from(s));
-const load = (...parts: (string | number[] | Uint8Array)[]) => loadPickle(bytes('\x80\x02', ...parts));
-const refusal = (parts: (string | number[] | Uint8Array)[], limits = {}): string => {
+const load = (...parts: PicklePart[]) => loadPickle(bytes('\x80\x02', ...parts));
+const refusal = (parts: PicklePart[], limits = {}): string => {
   try {
     loadPickle(bytes('\x80\x02', ...parts), limits);
   } catch (e) {

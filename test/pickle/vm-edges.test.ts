@@ -2,25 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { PickleError } from '../../ingest/pickle/index.ts';
 import { PyBytes, PyCall } from '../../ingest/pickle/values.ts';
 import { loadPickle } from '../../ingest/pickle/vm.ts';
+import { bytes, type PicklePart, sbu, u32, u64 } from './pickle-bytes.ts';
 
 // Edges of the pickle VM: exact limits (a limit is the largest allowed value), the memo's dense and
 // sparse halves, text literals, bytes opcodes' mutability, and the wording of refusals.
 
-const bytes = (...parts: (string | number[] | Uint8Array)[]): Uint8Array =>
-  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
-const sbu = (s: string) => bytes([0x8c, Buffer.byteLength(s)], Buffer.from(s));
-const u32 = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n);
-  return b;
-};
-const u64 = (n: number) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt(n));
-  return b;
-};
-const load = (parts: (string | number[] | Uint8Array)[], limits = {}) => loadPickle(bytes(...parts), limits);
-function refused(parts: (string | number[] | Uint8Array)[], limits = {}): PickleError {
+const load = (parts: PicklePart[], limits = {}) => loadPickle(bytes(...parts), limits);
+function refused(parts: PicklePart[], limits = {}): PickleError {
   try {
     loadPickle(bytes(...parts), limits);
   } catch (e) {

@@ -3,10 +3,8 @@ import { toCanonical } from '../../ingest/pickle/canonical.ts';
 import { LDict, LTuple, PickleError, readPickle } from '../../ingest/pickle/index.ts';
 import type { PyList } from '../../ingest/pickle/values.ts';
 import { loadPickle } from '../../ingest/pickle/vm.ts';
+import { bytes, sbu } from './pickle-bytes.ts';
 
-const bytes = (...parts: (string | number[] | Uint8Array)[]): Uint8Array =>
-  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
-const sbu = (s: string) => bytes([0x8c, Buffer.byteLength(s)], Buffer.from(s));
 const errorOf = (data: Uint8Array, limits = {}): PickleError => {
   try {
     readPickle(data, limits);
