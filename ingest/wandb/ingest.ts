@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MlduckError } from '../../src/errors.ts';
 import { type IngestRunOptions, ingestWith, type Source } from '../../src/source.ts';
-import { sqlString } from '../../src/sql.ts';
+import { sqlIdent, sqlString } from '../../src/sql.ts';
 import type { IngestContext, IngestReport, Warehouse } from '../../src/warehouse.ts';
 import {
   jsonToMapSql,
@@ -223,7 +223,7 @@ async function loadHistory(ctx: IngestContext, detection: Detection): Promise<vo
       }
       if (typeOf('metrics').startsWith('STRUCT(') && extraUsable) {
         const keep = ['run_id', 'step', 'timestamp', 'runtime'].filter((c) => typeOf(c) !== '');
-        const relation = `(SELECT ${keep.map((c) => `"${c}"`).join(', ')}, metrics.* FROM read_parquet(${f}))`;
+        const relation = `(SELECT ${keep.map(sqlIdent).join(', ')}, metrics.* FROM read_parquet(${f}))`;
         const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
         const relCols = described.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
         await loadWideHistory(conn, ctx.ingestId, relation, relCols);

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readCatalog } from '../catalog.ts';
 import { MlduckError } from '../errors.ts';
 import { formatResult, toCellText } from '../format.ts';
-import { sqlString } from '../sql.ts';
+import { sqlIdent, sqlString } from '../sql.ts';
 import type { Warehouse } from '../warehouse.ts';
 
 function humanBytes(bytes: number): string {
@@ -79,7 +79,7 @@ export async function statusRecordsSql(wh: Warehouse, options: StatusOptions = {
     ? `SELECT ord, section, name, "rows", description, NULL::BIGINT, NULL::VARCHAR, NULL::VARCHAR, NULL::TIMESTAMPTZ
        FROM (VALUES ${values.join(', ')}) AS r(ord, section, name, "rows", description)`
     : `SELECT 0, '', '', NULL::BIGINT, NULL::VARCHAR, NULL::BIGINT, NULL::VARCHAR, NULL::VARCHAR, NULL::TIMESTAMPTZ WHERE false`;
-  return `SELECT ${STATUS_RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')}
+  return `SELECT ${STATUS_RECORD_COLUMNS.map(sqlIdent).join(', ')}
     FROM (
       ${relationRows}
       UNION ALL
@@ -87,7 +87,7 @@ export async function statusRecordsSql(wh: Warehouse, options: StatusOptions = {
         SELECT ${relations.length} + row_number() OVER (ORDER BY ingest_id DESC), 'ingest', path,
           (SELECT sum(value::BIGINT) FROM json_each(rows_written))::BIGINT, error, ingest_id, kind, status, finished_at
         FROM ingest_log ORDER BY ingest_id DESC LIMIT ${recentCount})
-    ) AS records(ord, ${STATUS_RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')})
+    ) AS records(ord, ${STATUS_RECORD_COLUMNS.map(sqlIdent).join(', ')})
     ORDER BY ord`;
 }
 
