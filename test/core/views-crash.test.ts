@@ -3,16 +3,19 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Warehouse } from '../../src/warehouse.ts';
 import { REPO_ROOT, tempDir } from '../helpers.ts';
 
+const COMPILED_WAREHOUSE = pathToFileURL(join(REPO_ROOT, 'dist', 'cli', 'src', 'warehouse.js')).href;
 const VIEW_FILES = readdirSync(join(REPO_ROOT, 'views')).filter((f) => f.endsWith('.sql'));
 
 /** Starts migrating a new warehouse in a child process and SIGKILLs it once its WAL has grown past `walBytes`. */
 async function killWhileMigrating(db: string, walBytes: number): Promise<boolean> {
-  const script = `import(${JSON.stringify(join(REPO_ROOT, 'src', 'warehouse.ts'))}).then((m) => m.Warehouse.open(${JSON.stringify(db)}, { fromSnapshot: false }))`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+  // The compiled module (the suite's global setup builds it): a child without tsx's start-up.
+  const script = `import(${JSON.stringify(COMPILED_WAREHOUSE)}).then((m) => m.Warehouse.open(${JSON.stringify(db)}, { fromSnapshot: false }))`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     cwd: REPO_ROOT,
     stdio: 'ignore',
   });
