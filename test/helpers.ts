@@ -10,6 +10,11 @@ export const BIN = join(REPO_ROOT, 'bin', 'mlduck.js');
 
 const cleanups: (() => void)[] = [];
 
+/** Runs `fn` after the current test (async work is started, not awaited). */
+export function afterThisTest(fn: () => unknown): void {
+  cleanups.push(() => void fn());
+}
+
 /** Removes what the test made (temp folders, open warehouses): run after each test by test/setup.ts. */
 export function runCleanups(): void {
   for (const fn of cleanups.splice(0).reverse()) fn();

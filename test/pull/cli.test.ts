@@ -1,21 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Warehouse } from '../../src/warehouse.ts';
 import { BIN, migratedWarehouseFile, REPO_ROOT, runCli, tempDir, tempWarehouse } from '../helpers.ts';
-import { dumpWandb, pullFrom } from './helpers.ts';
-import { FakeWandb } from './servers/wandb-server.ts';
-
-const servers: FakeWandb[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.stop();
-});
-async function server(latencyMs = 0): Promise<FakeWandb> {
-  const s = await new FakeWandb({ latencyMs }).start();
-  servers.push(s);
-  return s;
-}
+import { dumpWandb, fakeWandb, pullFrom } from './helpers.ts';
+import type { FakeWandb } from './servers/wandb-server.ts';
 
 function env(s: FakeWandb, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const home = tempDir();
@@ -31,7 +21,7 @@ function env(s: FakeWandb, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 describe('mlduck pull wandb (CLI)', () => {
   it('pulls a project end to end and reports what it did', async () => {
-    const s = await server();
+    const s = await fakeWandb();
     const db = await migratedWarehouseFile();
     const data = tempDir();
     const r = await runCli(['--db', db, 'pull', 'wandb', 'ml-moe/ft-scaling', '--data-dir', data], {
@@ -49,7 +39,7 @@ describe('mlduck pull wandb (CLI)', () => {
   });
 
   it('without credentials says where it looked (exit 2); reads ~/.netrc like the SDK; never prints the key', async () => {
-    const s = await server();
+    const s = await fakeWandb();
     const db = await migratedWarehouseFile();
     const home = tempDir();
     const none = await runCli(['--db', db, 'pull', 'wandb', 'ml-moe/ft-scaling', '--data-dir', tempDir()], {
@@ -76,7 +66,7 @@ describe('mlduck pull wandb (CLI)', () => {
   });
 
   it('usage errors: a bad project path, a bad --filter (exit 1)', async () => {
-    const s = await server();
+    const s = await fakeWandb();
     const db = await migratedWarehouseFile();
     const bad = await runCli(['--db', db, 'pull', 'wandb', '../etc', '--data-dir', tempDir()], {
       env: env(s),
@@ -92,7 +82,7 @@ describe('mlduck pull wandb (CLI)', () => {
   });
 
   it('rate limiting that does not end: exit 2 after --max-wait, saying what landed', async () => {
-    const s = await server();
+    const s = await fakeWandb();
     s.alwaysFault = { kind: 'status', status: 429, retryAfter: '1' };
     const db = await migratedWarehouseFile();
     const r = await runCli(
@@ -106,7 +96,7 @@ describe('mlduck pull wandb (CLI)', () => {
   });
 
   it('killed mid-pull, resumes without downloading the runs it had landed', async () => {
-    const s = await server(60);
+    const s = await fakeWandb(60);
     const dbPath = await migratedWarehouseFile();
     const data = tempDir();
     const journal = join(data, 'wandb', 'ml-moe', 'ft-scaling', '.pull', 'journal.log');

@@ -5,7 +5,21 @@ import { WandbGraphql } from '../../pull/wandb/graphql.ts';
 import { pullWandb, type WandbPullOptions, type WandbPullReport } from '../../pull/wandb/pull.ts';
 import { ExportStore } from '../../pull/wandb/store.ts';
 import type { Warehouse } from '../../src/warehouse.ts';
-import type { FakeWandb } from './servers/wandb-server.ts';
+import { afterThisTest } from '../helpers.ts';
+import type { LoopbackServer } from './servers/loopback-server.ts';
+import { FakeWandb } from './servers/wandb-server.ts';
+
+/** Starts a fake server, stopped after the test. */
+export async function started<S extends LoopbackServer>(server: S): Promise<S> {
+  await server.start();
+  afterThisTest(() => server.stop());
+  return server;
+}
+
+/** A fake W&B API answering after `latencyMs`, stopped after the test. */
+export function fakeWandb(latencyMs = 0): Promise<FakeWandb> {
+  return started(new FakeWandb({ latencyMs }));
+}
 
 /** Retries without the real backoff (Retry-After still honoured). */
 export const FAST_RETRY: RetryPolicy = {

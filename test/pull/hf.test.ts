@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ingestDatadecide } from '../../ingest/datadecide/ingest.ts';
 import { parseRepoId, RepoCache } from '../../pull/hf/cache.ts';
 import { HubClient, hubAuth } from '../../pull/hf/hub.ts';
@@ -8,18 +8,10 @@ import { globToRegExp, type HfPullOptions, pullHf } from '../../pull/hf/pull.ts'
 import { HttpClient } from '../../pull/http.ts';
 import type { Warehouse } from '../../src/warehouse.ts';
 import { migratedWarehouseFile, REPO_ROOT, runCli, tempDir, tempWarehouse } from '../helpers.ts';
-import { FAST_RETRY } from './helpers.ts';
+import { FAST_RETRY, started } from './helpers.ts';
 import { FakeHub, sha256 } from './servers/hf-server.ts';
 
-const servers: FakeHub[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.stop();
-});
-async function hub(): Promise<FakeHub> {
-  const s = await new FakeHub().start();
-  servers.push(s);
-  return s;
-}
+const hub = (): Promise<FakeHub> => started(new FakeHub());
 
 const EVAL = 'allenai/DataDecide-eval-results';
 const TRAIN = 'data/train-00000-of-00001.parquet';

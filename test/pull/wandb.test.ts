@@ -1,20 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ingestWandb } from '../../ingest/wandb/index.ts';
 import { tempDir, tempWarehouse } from '../helpers.ts';
-import { count, dumpWandb, pullFrom } from './helpers.ts';
-import { FakeWandb } from './servers/wandb-server.ts';
-
-const servers: FakeWandb[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.stop();
-});
-async function server(latencyMs = 0): Promise<FakeWandb> {
-  const s = await new FakeWandb({ latencyMs }).start();
-  servers.push(s);
-  return s;
-}
+import { count, dumpWandb, fakeWandb, pullFrom } from './helpers.ts';
 
 const DPO =
   '2025_08_27-07_52_26_test_dpo_tune_cache_dd__dolma1_7-4M__main__100Mt_lr=5e-06_default_--learning_rate=2e-07';
@@ -22,7 +11,7 @@ const MATCH = '250912-172812_match_150M_c4_finetune_100Mtx1_DD-d17-530M-6250-2';
 
 describe('pull wandb', () => {
   it('lands every run and its history; the warehouse equals ingesting the v3 export it kept', async () => {
-    const s = await server();
+    const s = await fakeWandb();
     const data = tempDir();
     const wh = await tempWarehouse();
     const report = await pullFrom(wh, s, data, { perPage: 4, historyPageSize: 500 });
@@ -53,7 +42,7 @@ describe('pull wandb', () => {
   });
 
   it('pulls incrementally: new runs, unfinished runs from their last step + 1, nothing else', async () => {
-    const s = await server();
+    const s = await fakeWandb();
     const held = s.holdBack(DPO, 700);
     const newest = s.runs.get(MATCH);
     s.runs.delete(MATCH);
@@ -101,7 +90,7 @@ describe('pull wandb', () => {
   });
 
   it('--force-refresh refetches everything; --runs-only fetches no history; --filter and --since reach the API', async () => {
-    const s = await server();
+    const s = await fakeWandb();
     const data = tempDir();
     const wh = await tempWarehouse();
     const only = await pullFrom(wh, s, data, { runsOnly: true });
@@ -126,7 +115,7 @@ describe('pull wandb', () => {
   });
 
   it('survives 429 with Retry-After, 500s, dropped connections, truncated and cut-short bodies', async () => {
-    const s = await server();
+    const s = await fakeWandb();
     s.faults.push(
       { kind: 'status', status: 429, retryAfter: '1' },
       { kind: 'status', status: 500 },
@@ -149,7 +138,7 @@ describe('pull wandb', () => {
   });
 
   it('a run whose state and history change between listing pages is completed by the next pull', async () => {
-    const s = await server();
+    const s = await fakeWandb();
     const held = s.holdBack(DPO, 300);
     let changed = false;
     s.afterRequest = (request) => {
@@ -181,7 +170,7 @@ describe('pull wandb', () => {
   });
 
   it('runs fetched but not landed (fetch only, or a kill) are landed by the next pull from disk, once', async () => {
-    const s = await server();
+    const s = await fakeWandb();
     const held = s.holdBack(DPO, 500);
     const data = tempDir();
     const fetched = await pullFrom(null, s, data);
@@ -208,7 +197,7 @@ describe('pull wandb', () => {
   });
 
   it('lands NaN and Infinity that the API sends as bare tokens as specials', async () => {
-    const s = await server();
+    const s = await fakeWandb();
     s.resume(
       MATCH,
       [
@@ -228,7 +217,7 @@ describe('pull wandb', () => {
   });
 
   it('rate limiting that does not end: a bounded wait, then an input error saying what landed', async () => {
-    const s = await server();
+    const s = await fakeWandb();
     const wh = await tempWarehouse();
     const data = tempDir();
     s.alwaysFault = { kind: 'status', status: 429, retryAfter: '1' };
@@ -240,7 +229,7 @@ describe('pull wandb', () => {
   });
 
   it('names a missing project and a server that is not W&B', async () => {
-    const s = await server();
+    const s = await fakeWandb();
     const elsewhere = { project: { entity: 'ml-moe', project: 'no-such-project' } };
     await expect(pullFrom(null, s, tempDir(), elsewhere)).rejects.toThrow(
       /unknown W&B project ml-moe\/no-such-project/,

@@ -8,10 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LoopbackServer } from './loopback-server.ts';
 
 /** The repository root (not from test/helpers.ts, which needs vitest: the benchmark runs these servers too). */
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -90,7 +90,7 @@ export interface HubRequest {
   range: string | null;
 }
 
-export class FakeHub {
+export class FakeHub extends LoopbackServer {
   readonly repos = new Map<string, HubRepo>();
   readonly log: HubRequest[] = [];
   readonly faults: HubFault[] = [];
@@ -98,33 +98,10 @@ export class FakeHub {
   readonly downloadFaults: HubFault[] = [];
   token = 'hf_test_token_0123456789';
   treePageSize = 2;
-  private server: Server | null = null;
 
   constructor(repos: HubRepo[] = dataDecideRepos()) {
+    super();
     for (const repo of repos) this.repos.set(repo.id, repo);
-  }
-
-  get url(): string {
-    const address = this.server?.address() as AddressInfo;
-    return `http://127.0.0.1:${address.port}`;
-  }
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      try {
-        this.handle(req, res);
-      } catch (error) {
-        res.statusCode = 500;
-        res.end(String(error));
-      }
-    });
-    await new Promise<void>((ok) => this.server?.listen(0, '127.0.0.1', ok));
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((ok) => this.server?.close(() => ok()));
   }
 
   private json(
@@ -142,7 +119,7 @@ export class FakeHub {
     res.end(body);
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): undefined {
+  protected handle(req: IncomingMessage, res: ServerResponse): undefined {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = decodeURIComponent(url.pathname);
     this.log.push({ method: req.method ?? 'GET', path, range: req.headers.range ?? null });

@@ -5,10 +5,10 @@
  * API's MongoDB-style run filters, adds per-request latency, injects faults, and logs every request.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LoopbackServer } from './loopback-server.ts';
 
 /** The repository root (not from test/helpers.ts, which needs vitest: the benchmark runs these servers too). */
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -104,7 +104,7 @@ export function matches(node: RunRecord['node'], filter: Record<string, unknown>
   });
 }
 
-export class FakeWandb {
+export class FakeWandb extends LoopbackServer {
   readonly runs = new Map<string, RunRecord>();
   readonly log: LoggedRequest[] = [];
   /** Faults for the next requests, in order (one per request). */
@@ -118,9 +118,9 @@ export class FakeWandb {
   entity: string;
   project: string;
   bytesOut = 0;
-  private server: Server | null = null;
 
   constructor(options: FakeWandbOptions = {}) {
+    super();
     const fixture = options.project ?? loadFixtureProject();
     this.entity = fixture.entity;
     this.project = fixture.project;
@@ -132,27 +132,6 @@ export class FakeWandb {
     }
     this.apiKey = options.apiKey ?? 'test-key-0123456789';
     this.latencyMs = options.latencyMs ?? 0;
-  }
-
-  get url(): string {
-    const address = this.server?.address() as AddressInfo;
-    return `http://127.0.0.1:${address.port}`;
-  }
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        res.statusCode = 500;
-        res.end(String(error));
-      });
-    });
-    await new Promise<void>((ok) => this.server?.listen(0, '127.0.0.1', ok));
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((ok) => this.server?.close(() => ok()));
   }
 
   /** Sets a run to `running` with only its first `keep` history rows (its later rows held back). */
@@ -185,7 +164,7 @@ export class FakeWandb {
     return this.log.filter((r) => r.operation === operation);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (this.latencyMs > 0) await new Promise((ok) => setTimeout(ok, this.latencyMs));
