@@ -13,7 +13,8 @@ export interface FastRustTokenizer {
 
 export class FastEncoder {
   constructor(plan: FastPlan, tokenizer: FastRustTokenizer, maxEntries?: number);
-  readonly cache: Map<string, number | Int32Array | null>;
+  /** pre-token → its id, or a code for several ids / not cacheable (its size is what tests look at). */
+  readonly cache: Map<string, number>;
   /** Documents encoded whole by Rust (a piece Rust would split differently, or a lone surrogate). */
   readonly wholeDocuments: number;
   encode(

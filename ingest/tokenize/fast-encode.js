@@ -74,6 +74,26 @@ export function fastPieces(plan, text) {
   return out;
 }
 
+/** A growable Int32Array of ids (one per batch: a worker may have two batches in progress). */
+class IdBuffer {
+  constructor(capacity) {
+    this.ids = new Int32Array(Math.max(1024, capacity));
+    this.length = 0;
+  }
+
+  push(id) {
+    if (this.length === this.ids.length) {
+      const bigger = new Int32Array(this.ids.length * 2);
+      bigger.set(this.ids);
+      this.ids = bigger;
+    }
+    this.ids[this.length++] = id;
+  }
+}
+
+/** Cache value of a pre-token Rust does not keep whole (documents holding it are encoded whole). */
+const SPLIT_BY_RUST = -1;
+
 export class FastEncoder {
   /**
    * @param plan a FastPlan (fast-plan.ts)
@@ -84,8 +104,12 @@ export class FastEncoder {
     this.tokenizer = tokenizer;
     this.preTokenizer = tokenizer.getPreTokenizer();
     this.maxEntries = maxEntries;
-    /** pre-token → its id (one token), its ids (Int32Array), or null (Rust splits it: not cacheable). */
+    /**
+     * pre-token → its id when it is one token (≥ 0), SPLIT_BY_RUST, or -2 - k for the ids `multi[k]`:
+     * small integers only, so the map stays compact and its lookups monomorphic.
+     */
     this.cache = new Map();
+    this.multi = [];
     /** Whether every piece of the document being emitted was cached. */
     this.complete = true;
     /** Documents encoded whole by Rust (a piece Rust would split differently), for tests and the docs. */
@@ -119,7 +143,7 @@ export class FastEncoder {
    * (a piece Rust does not keep whole, or an unknown one without `misses`).
    */
   emitSegment(part, out, misses) {
-    const { cache } = this;
+    const { cache, multi } = this;
     const { sticky, pieces } = this.compiled;
     for (let at = 0; at < part.length; ) {
       // Matches follow each other (the known patterns match every character); text between two matches
@@ -134,12 +158,14 @@ export class FastEncoder {
       const piece = part.slice(at, end);
       at = end;
       const v = cache.get(piece);
-      if (typeof v === 'number') out.push(v);
-      else if (v !== undefined && v !== null) for (let k = 0; k < v.length; k++) out.push(v[k]);
-      else {
+      if (v >= 0) out.push(v);
+      else if (v < SPLIT_BY_RUST) {
+        const ids = multi[-2 - v];
+        for (let k = 0; k < ids.length; k++) out.push(ids[k]);
+      } else {
         this.complete = false;
         // Unknown: collect every miss of the document; known not cacheable: give up on it.
-        if (v === null || misses === null) return false;
+        if (v === SPLIT_BY_RUST || misses === null) return false;
         misses.add(piece);
       }
     }
@@ -154,14 +180,24 @@ export class FastEncoder {
       const split = this.preTokenizer.preTokenizeString(word);
       const whole = split.length === 1 && split[0][1][0] === 0 && split[0][1][1] === codePoints(word);
       const ids = encodings[i].getIds();
-      this.cache.set(word, !whole ? null : ids.length === 1 ? ids[0] : Int32Array.from(ids));
+      if (!whole) this.cache.set(word, SPLIT_BY_RUST);
+      else if (ids.length === 1) this.cache.set(word, ids[0]);
+      else {
+        this.cache.set(word, -2 - this.multi.length);
+        this.multi.push(Int32Array.from(ids));
+      }
     }
   }
 
   /** The ids of each document (template included), flat, with EOS appended unless the template adds it. */
   async encode(texts, eosId, templateAddsEos) {
-    if (this.cache.size >= this.maxEntries) this.cache.clear();
-    const out = [];
+    if (this.cache.size >= this.maxEntries) {
+      this.cache.clear();
+      this.multi = [];
+    }
+    let chars = 0;
+    for (const text of texts) chars += text.length;
+    const out = new IdBuffer(chars >> 2);
     const starts = new Int32Array(texts.length);
     const ends = new Int32Array(texts.length);
     const deferred = [];
@@ -169,7 +205,6 @@ export class FastEncoder {
     const place = (i, start) => {
       starts[i] = start;
       ends[i] = out.length;
-      if (!templateAddsEos) out.push(eosId);
     };
     for (let i = 0; i < texts.length; i++) {
       const text = texts[i];
@@ -200,6 +235,7 @@ export class FastEncoder {
         place(i, start);
       });
     }
+    // In input order, each document followed by EOS (unless the template ends with it).
     const extra = templateAddsEos ? 0 : 1;
     let total = 0;
     for (let i = 0; i < texts.length; i++) total += ends[i] - starts[i] + extra;
@@ -207,10 +243,10 @@ export class FastEncoder {
     const lengths = new Int32Array(texts.length);
     let at = 0;
     for (let i = 0; i < texts.length; i++) {
-      const n = ends[i] - starts[i] + extra;
-      for (let k = 0; k < n; k++) ids[at + k] = out[starts[i] + k];
-      at += n;
-      lengths[i] = n;
+      ids.set(out.ids.subarray(starts[i], ends[i]), at);
+      at += ends[i] - starts[i];
+      if (extra) ids[at++] = eosId;
+      lengths[i] = ends[i] - starts[i] + extra;
     }
     return { ids, lengths };
   }

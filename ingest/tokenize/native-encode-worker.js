@@ -34,7 +34,10 @@ const internal = (error) => ({
 /** Answers for the special ids; the vocabulary size as jsonVocabSize counts it (entries, added ids). */
 async function answer(tokenizer, names) {
   let highest = -1;
-  for (const id of Object.values(tokenizer.getVocab(true))) if (id > highest) highest = id;
+  // The fast path's plan lists the added tokens (from the same tokenizer.json); otherwise every id is read
+  // (a 128k-entry object for Llama 3: a fifth of a second).
+  const ids = fastPlan ? fastPlan.added.map(([, id]) => id) : Object.values(tokenizer.getVocab(true));
+  for (const id of ids) if (id > highest) highest = id;
   return {
     ids: names.map((name) => tokenizer.tokenToId(name) ?? null),
     probe: (await tokenizer.encode('a')).getIds(),
