@@ -466,20 +466,20 @@ export async function createEncoder(
   };
   if (options.backend === 'native') {
     if (nativeUnavailableReason() !== null) throw nativeMissing();
-    if (options.workers > 0 && process.env['RAYON_NUM_THREADS'] === undefined) {
-      process.env['RAYON_NUM_THREADS'] = String(options.workers);
-    }
     const planned = options.plan ? { plan: options.plan } : fastPlan(resolved.tokenizerJsonPath);
+    const fastWorkers = Math.max(1, Math.ceil(options.workers / 4));
+    if (options.workers > 0 && process.env['RAYON_NUM_THREADS'] === undefined) {
+      // Rust's own threads: on the fast path it encodes only unseen words (one thread per fast worker is
+      // as fast, and each extra thread costs a malloc arena); otherwise whole documents, on every core.
+      process.env['RAYON_NUM_THREADS'] = String('plan' in planned ? fastWorkers : options.workers);
+    }
     if ('plan' in planned) {
       // The exact fast path: Rust encodes only words not seen yet, so a worker splits and looks up
       // ~40 MB of text a second, as fast as the main thread reads and packs and the writer writes; one
       // worker per 4 cores (each holds its own Rust tokenizer, ~175 MB for Llama 3). Its parity gate is
       // Rust's whole encode of the first documents, on the same workers after they answer: tokenizers.js
       // is not loaded at all.
-      const { workers, lookup } = await startWorkers(
-        init('native', names, planned.plan),
-        Math.max(1, Math.ceil(options.workers / 4)),
-      );
+      const { workers, lookup } = await startWorkers(init('native', names, planned.plan), fastWorkers);
       const special = await specialFrom(workers, lookup);
       return new WorkerPoolEncoder('native', special, decoder, workers, 2, NATIVE_PARITY_DOCUMENTS);
     }

@@ -7,8 +7,11 @@
 // one piece, otherwise every document holding it is encoded whole by Rust. BPE works on each pre-token
 // alone, so the ids of a document are the template's prefix, the ids of its pieces in order, the suffix.
 
-/** Cache entries kept at most: the cache is cleared when a batch starts with it full (memory stays flat). */
-export const FAST_CACHE_ENTRIES = 1 << 19;
+/**
+ * Cache entries kept at most (~15 MB): the cache is cleared when a batch starts with it full, so memory
+ * stays flat whatever the corpus.
+ */
+export const FAST_CACHE_ENTRIES = 1 << 18;
 
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 
