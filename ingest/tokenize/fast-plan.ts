@@ -2,7 +2,7 @@
 // it can, compiles what the encoder threads need: the tokenizer's own pre-tokenizing regex rewritten for
 // V8 with the Rust engine's character classes (onig-unicode.ts), the added tokens to split out first, and
 // the ids the template puts around each document. Anything not recognised here keeps the full Rust path.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { FOLD_E, FOLD_L, FOLD_RV, FOLD_STMD, LETTER, NUMBER, SPACE } from './onig-unicode.ts';
 
 /** What an encoder thread needs to run the fast path (plain data: it travels in workerData). */
@@ -81,9 +81,11 @@ const HEAD_KEYS = ['truncation', 'padding', 'added_tokens', 'normalizer', 'pre_t
 /**
  * The parts of a tokenizer.json the plan needs, without parsing the vocabulary and merges (tens of MB)
  * when the file has the layout `tokenizers` writes (the model last, its vocab after its settings);
- * otherwise the whole file.
+ * otherwise the whole file (or null with `whole` false: `text` is then only the start of the file).
  */
-export function tokenizerJsonHead(text: string): Json {
+export function tokenizerJsonHead(text: string): Json;
+export function tokenizerJsonHead(text: string, whole: false): Json | null;
+export function tokenizerJsonHead(text: string, whole = true): Json | null {
   const model = /"model"\s*:/.exec(text);
   const vocab = model ? /"vocab"\s*:/g : null;
   if (model && vocab) {
@@ -103,7 +105,7 @@ export function tokenizerJsonHead(text: string): Json {
       // another layout: parse it all
     }
   }
-  return JSON.parse(text) as Json;
+  return whole ? (JSON.parse(text) as Json) : null;
 }
 
 function templateIds(processor: Json): { prefix: number[]; suffix: number[] } | string {
@@ -187,10 +189,24 @@ export function planFromJson(json: Json): FastPlanResult {
   return { plan: { pattern: translatePattern(regex), added, ...ids } };
 }
 
+/** The first `bytes` of a file as text (a cut UTF-8 character at the end is harmless: only keys before it are read). */
+function fileStart(path: string, bytes: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    return buffer.toString('utf8', 0, readSync(fd, buffer, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The fast-path plan of a tokenizer.json file, or why it keeps the full Rust path. */
 export function fastPlan(tokenizerJsonPath: string): FastPlanResult {
   try {
-    return planFromJson(tokenizerJsonHead(readFileSync(tokenizerJsonPath, 'utf8')));
+    // The settings are in the first tens of kB (Llama 3: 55 kB) when the vocabulary comes last.
+    const start = fileStart(tokenizerJsonPath, 1 << 20);
+    const head = /"model"\s*:[\s\S]*"vocab"\s*:/.test(start) ? tokenizerJsonHead(start, false) : null;
+    return planFromJson(head ?? tokenizerJsonHead(readFileSync(tokenizerJsonPath, 'utf8')));
   } catch {
     return { reason: 'it could not be read as JSON' };
   }
