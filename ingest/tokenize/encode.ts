@@ -30,6 +30,8 @@ export interface EncodedBatch {
 export interface DocumentEncoder {
   readonly special: SpecialIds;
   readonly backend: TokenizerBackend;
+  /** Whether the native exact fast path encodes (fast-encode.js), rather than Rust or tokenizers.js whole. */
+  readonly fastPath: boolean;
   /** How many batches may usefully be in flight at once (backpressure for the reader). */
   readonly parallelism: number;
   encode(texts: string[]): Promise<EncodedBatch>;
@@ -125,6 +127,7 @@ class WorkerPoolEncoder implements DocumentEncoder {
   private gateLeft: number;
   private readonly checks: Promise<void>[] = [];
   private documents = 0;
+  readonly fastPath: boolean;
   /** Set by close(): workers then exit because they were told to, not because they failed. */
   private closing = false;
 
@@ -142,6 +145,7 @@ class WorkerPoolEncoder implements DocumentEncoder {
     gateDocuments = 0,
   ) {
     this.gateLeft = gateDocuments;
+    this.fastPath = gateDocuments > 0;
     this.parallelism = workers.length * 2 + slots - 1;
     for (const w of workers) {
       w.on('message', (m: WorkerResponse) => this.onMessage(w, m));
@@ -225,6 +229,7 @@ class WorkerPoolEncoder implements DocumentEncoder {
 
 class InlineJsEncoder implements DocumentEncoder {
   readonly backend = 'js' as const;
+  readonly fastPath = false;
   readonly parallelism = 1;
   constructor(
     readonly special: SpecialIds,
@@ -259,6 +264,7 @@ export const NATIVE_PARITY_DOCUMENTS = 64;
  */
 class ParityCheckedEncoder implements DocumentEncoder {
   readonly backend = 'native' as const;
+  readonly fastPath = false;
   private submitted = 0;
   private readonly checks: Promise<void>[] = [];
 

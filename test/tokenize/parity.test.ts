@@ -1,5 +1,7 @@
 // The native backend's parity gate: a difference between the fast path's ids and Rust's whole encode (or,
 // without the fast path, between the Rust and JS ids) of a document stops the run.
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareBatches, createEncoder, NATIVE_PARITY_DOCUMENTS } from '../../ingest/tokenize/encode.ts';
 import { fastPlan } from '../../ingest/tokenize/fast-plan.ts';
@@ -9,6 +11,7 @@ import {
   resolveTokenizer,
 } from '../../ingest/tokenize/tokenizer.ts';
 import { MlduckError } from '../../src/errors.ts';
+import { tempDir } from '../helpers.ts';
 
 const batch = (docs: number[][]) => ({
   ids: Int32Array.from(docs.flat()),
@@ -56,6 +59,33 @@ describe('parity gate', () => {
         expect(encoder.backend).toBe('native');
       } finally {
         await encoder.close();
+      }
+    },
+  );
+
+  it.runIf(loadNativeModule() !== null)(
+    'a tokenizer.json the fast path does not recognise is encoded whole by Rust, gated by tokenizers.js',
+    async () => {
+      const llama = bundledLlama32TokenizerDir()!;
+      const dir = tempDir();
+      // Llama 3 with an NFC normalizer: the same ids on this text, but a pipeline the fast path leaves alone.
+      const text = readFileSync(join(llama, 'tokenizer.json'), 'utf8');
+      expect(text).toContain('"normalizer": null');
+      writeFileSync(
+        join(dir, 'tokenizer.json'),
+        text.replace('"normalizer": null', '"normalizer": {"type": "NFC"}'),
+      );
+      copyFileSync(join(llama, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
+      const texts = ['Hello, world! ünïcode ✓', "it's we'll 1234567"];
+      const whole = await createEncoder(resolveTokenizer(dir), { backend: 'native', workers: 1 });
+      const fast = await createEncoder(resolveTokenizer(llama), { backend: 'native', workers: 1 });
+      try {
+        expect([whole.fastPath, fast.fastPath]).toEqual([false, true]);
+        const [a, b] = await Promise.all([whole.encode(texts), fast.encode(texts)]);
+        expect(Array.from(a.ids)).toEqual(Array.from(b.ids));
+        await expect(whole.verified()).resolves.toBeUndefined();
+      } finally {
+        await Promise.all([whole.close(), fast.close()]);
       }
     },
   );
