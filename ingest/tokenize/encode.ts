@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type ErrorKind, MlduckError } from '../../src/errors.ts';
+import { type FastPlan, fastPlan } from './fast-plan.ts';
 import { flatten } from './flatten.js';
 import {
   answeredLookup,
@@ -29,6 +30,8 @@ export interface EncodedBatch {
 export interface DocumentEncoder {
   readonly special: SpecialIds;
   readonly backend: TokenizerBackend;
+  /** Whether the native exact fast path encodes (fast-encode.js), rather than Rust or tokenizers.js whole. */
+  readonly fastPath: boolean;
   /** How many batches may usefully be in flight at once (backpressure for the reader). */
   readonly parallelism: number;
   encode(texts: string[]): Promise<EncodedBatch>;
@@ -46,6 +49,8 @@ export interface EncoderOptions {
   /** Worker threads (JS backend: ≤ 1 encodes on the main thread; native: at least one). */
   workers: number;
   eosToken?: string;
+  /** Native: the fast-path plan to use instead of the one read from the tokenizer.json (tests of the gate). */
+  plan?: FastPlan;
 }
 
 export function defaultWorkers(): number {
@@ -59,6 +64,8 @@ export interface WorkerInit {
   configPath: string | null;
   /** Token names whose ids the worker reports when ready (one worker of a run: the special ids). */
   lookup: string[] | null;
+  /** Native workers: encode by the exact fast path (fast-encode.js) with this plan, else Rust whole. */
+  fastPlan: FastPlan | null;
 }
 
 /** A worker's answers for the special ids: ids of the names asked, ids of "a", the vocabulary size. */
@@ -68,8 +75,18 @@ export interface LookupAnswer {
   vocabSize: number;
 }
 
-/** A batch to encode; the EOS rule travels with it (the special ids are known once a worker answered). */
-export type WorkerRequest = { seq: number; texts: string[]; eosId: number; templateAddsEos: boolean };
+/**
+ * A batch to encode; the EOS rule travels with it (the special ids are known once a worker answered).
+ * `check`: how many of its first documents a fast-path worker encodes again with Rust's whole encode,
+ * after answering, for the parity gate.
+ */
+export type WorkerRequest = {
+  seq: number;
+  texts: string[];
+  eosId: number;
+  templateAddsEos: boolean;
+  check: number;
+};
 /** An error thrown in a worker, as plain data: the main thread rebuilds the same MlduckError from it. */
 export interface WorkerError {
   message: string;
@@ -80,6 +97,8 @@ export interface WorkerError {
 export type WorkerResponse =
   | { seq: number; ids: Int32Array; lengths: Int32Array }
   | { seq: number; error: WorkerError }
+  | { checked: number; ids: Int32Array; lengths: Int32Array }
+  | { checked: number; error: WorkerError }
   | { ready: true; lookup?: LookupAnswer };
 
 function fromWorkerError(error: WorkerError): MlduckError {
@@ -100,6 +119,15 @@ class WorkerPoolEncoder implements DocumentEncoder {
   private readonly queue: WorkerRequest[] = [];
   private seq = 0;
   private failure: Error | null = null;
+  /** Rust's whole encodings of the first documents, awaited by batch (the fast path's parity gate). */
+  private readonly gate = new Map<
+    number,
+    { resolve: (b: EncodedBatch) => void; reject: (e: Error) => void }
+  >();
+  private gateLeft: number;
+  private readonly checks: Promise<void>[] = [];
+  private documents = 0;
+  readonly fastPath: boolean;
   /** Set by close(): workers then exit because they were told to, not because they failed. */
   private closing = false;
 
@@ -113,7 +141,11 @@ class WorkerPoolEncoder implements DocumentEncoder {
     private readonly decoder: () => JsTokenizer,
     private readonly workers: Worker[],
     slots = 1,
+    /** Fast-path workers: how many first documents of the run the gate compares with Rust's whole encode. */
+    gateDocuments = 0,
   ) {
+    this.gateLeft = gateDocuments;
+    this.fastPath = gateDocuments > 0;
     this.parallelism = workers.length * 2 + slots - 1;
     for (const w of workers) {
       w.on('message', (m: WorkerResponse) => this.onMessage(w, m));
@@ -131,12 +163,20 @@ class WorkerPoolEncoder implements DocumentEncoder {
 
   private fail(error: Error): void {
     this.failure ??= error;
-    for (const p of this.pending.values()) p.reject(error);
+    for (const p of [...this.pending.values(), ...this.gate.values()]) p.reject(error);
     this.pending.clear();
+    this.gate.clear();
   }
 
   private onMessage(worker: Worker, m: WorkerResponse): void {
     if ('ready' in m) return;
+    if ('checked' in m) {
+      const g = this.gate.get(m.checked);
+      this.gate.delete(m.checked);
+      if ('error' in m) g?.reject(fromWorkerError(m.error));
+      else g?.resolve({ ids: m.ids, lengths: m.lengths });
+      return;
+    }
     const p = this.pending.get(m.seq);
     this.pending.delete(m.seq);
     if ('error' in m) p?.reject(fromWorkerError(m.error));
@@ -149,16 +189,33 @@ class WorkerPoolEncoder implements DocumentEncoder {
   encode(texts: string[]): Promise<EncodedBatch> {
     if (this.failure) return Promise.reject(this.failure);
     const { eosId, templateAddsEos } = this.special;
-    const request: WorkerRequest = { seq: this.seq++, texts, eosId, templateAddsEos };
-    return new Promise((resolve, reject) => {
+    const check = Math.min(texts.length, this.gateLeft);
+    this.gateLeft -= check;
+    const request: WorkerRequest = { seq: this.seq++, texts, eosId, templateAddsEos, check };
+    const first = this.documents;
+    this.documents += texts.length;
+    const result = new Promise<EncodedBatch>((resolve, reject) => {
       this.pending.set(request.seq, { resolve, reject });
       const worker = this.idle.shift();
       if (worker) worker.postMessage(request);
       else this.queue.push(request);
     });
+    if (check > 0) {
+      const expected = new Promise<EncodedBatch>((resolve, reject) =>
+        this.gate.set(request.seq, { resolve, reject }),
+      );
+      const verdict = Promise.all([result, expected]).then(([got, want]) =>
+        compareBatches(got, want, check, first, "the fast path and Rust's whole encode"),
+      );
+      verdict.catch(() => {}); // observed by verified()
+      this.checks.push(verdict);
+    }
+    return result;
   }
 
-  async verified(): Promise<void> {}
+  async verified(): Promise<void> {
+    await Promise.all(this.checks);
+  }
 
   decode(ids: ArrayLike<number>): string {
     return this.decoder().decode(Array.from(ids), { clean_up_tokenization_spaces: false });
@@ -172,6 +229,7 @@ class WorkerPoolEncoder implements DocumentEncoder {
 
 class InlineJsEncoder implements DocumentEncoder {
   readonly backend = 'js' as const;
+  readonly fastPath = false;
   readonly parallelism = 1;
   constructor(
     readonly special: SpecialIds,
@@ -206,6 +264,7 @@ export const NATIVE_PARITY_DOCUMENTS = 64;
  */
 class ParityCheckedEncoder implements DocumentEncoder {
   readonly backend = 'native' as const;
+  readonly fastPath = false;
   private submitted = 0;
   private readonly checks: Promise<void>[] = [];
 
@@ -276,6 +335,8 @@ export function compareBatches(
   expected: EncodedBatch,
   count: number,
   firstDocument: number,
+  /** Who disagrees, for the message. */
+  sides = 'the native and JS tokenizers',
 ): void {
   let at = 0;
   for (let i = 0; i < count; i++) {
@@ -285,7 +346,7 @@ export function compareBatches(
     const b = expected.ids.subarray(at, at + m);
     if (n !== m || a.some((id, j) => id !== b[j])) {
       throw new MlduckError(
-        `the native and JS tokenizers disagree on document ${firstDocument + i + 1} of the run (first ids: ${Array.from(a.subarray(0, 8)).join(',')} vs ${Array.from(b.subarray(0, 8)).join(',')})`,
+        `${sides} disagree on document ${firstDocument + i + 1} of the run (first ids: ${Array.from(a.subarray(0, 8)).join(',')} vs ${Array.from(b.subarray(0, 8)).join(',')})`,
         { kind: 'internal', hint: 'use --backend js, and report the tokenizer.json' },
       );
     }
@@ -388,11 +449,16 @@ export async function createEncoder(
   const config = readTokenizerConfig(resolved);
   const names = specialTokenNames(config, options.eosToken);
   const decoder = () => mainThreadJs(resolved).tokenizer;
-  const init = (backend: TokenizerBackend, lookup: string[] | null): WorkerInit => ({
+  const init = (
+    backend: TokenizerBackend,
+    lookup: string[] | null,
+    plan: FastPlan | null = null,
+  ): WorkerInit => ({
     backend,
     tokenizerJsonPath: resolved.tokenizerJsonPath,
     configPath: resolved.configPath,
     lookup,
+    fastPlan: plan,
   });
   const specialFrom = async (workers: Worker[], lookup: LookupAnswer | null): Promise<SpecialIds> => {
     try {
@@ -406,11 +472,25 @@ export async function createEncoder(
   };
   if (options.backend === 'native') {
     if (nativeUnavailableReason() !== null) throw nativeMissing();
+    const planned = options.plan ? { plan: options.plan } : fastPlan(resolved.tokenizerJsonPath);
+    const fastWorkers = Math.max(1, Math.ceil(options.workers / 4));
     if (options.workers > 0 && process.env['RAYON_NUM_THREADS'] === undefined) {
-      process.env['RAYON_NUM_THREADS'] = String(options.workers);
+      // Rust's own threads: on the fast path it encodes only unseen words (one thread per fast worker is
+      // as fast, and each extra thread costs a malloc arena); otherwise whole documents, on every core.
+      process.env['RAYON_NUM_THREADS'] = String('plan' in planned ? fastWorkers : options.workers);
     }
-    // Workers take the per-document id extraction (getIds, flattening) off the main thread; Rust's own
-    // threads encode inside each batch, so one worker per 4 cores keeps up.
+    if ('plan' in planned) {
+      // The exact fast path: Rust encodes only words not seen yet, so a worker splits and looks up
+      // ~40 MB of text a second, as fast as the main thread reads and packs and the writer writes; one
+      // worker per 4 cores (each holds its own Rust tokenizer, ~175 MB for Llama 3). Its parity gate is
+      // Rust's whole encode of the first documents, on the same workers after they answer: tokenizers.js
+      // is not loaded at all.
+      const { workers, lookup } = await startWorkers(init('native', names, planned.plan), fastWorkers);
+      const special = await specialFrom(workers, lookup);
+      return new WorkerPoolEncoder('native', special, decoder, workers, 2, NATIVE_PARITY_DOCUMENTS);
+    }
+    // Rust encodes whole documents: workers take the per-document id extraction (getIds, flattening) off
+    // the main thread; Rust's own threads encode inside each batch, so one worker per 4 cores keeps up.
     // The parity gate's tokenizers.js worker starts alongside, so its load overlaps theirs.
     const jsStarted = startWorkers(init('js', null), 1);
     jsStarted.catch(() => {}); // a failure surfaces through the gate's checks (verified())

@@ -1,12 +1,17 @@
-// The native backend's parity gate: a difference between the Rust and JS ids of a document stops the run.
+// The native backend's parity gate: a difference between the fast path's ids and Rust's whole encode (or,
+// without the fast path, between the Rust and JS ids) of a document stops the run.
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareBatches, createEncoder, NATIVE_PARITY_DOCUMENTS } from '../../ingest/tokenize/encode.ts';
+import { fastPlan } from '../../ingest/tokenize/fast-plan.ts';
 import {
   bundledLlama32TokenizerDir,
   loadNativeModule,
   resolveTokenizer,
 } from '../../ingest/tokenize/tokenizer.ts';
 import { MlduckError } from '../../src/errors.ts';
+import { tempDir } from '../helpers.ts';
 
 const batch = (docs: number[][]) => ({
   ids: Int32Array.from(docs.flat()),
@@ -40,7 +45,7 @@ describe('parity gate', () => {
   });
 
   it.runIf(loadNativeModule() !== null)(
-    'a native run checks its first documents on a JS worker and resolves verified()',
+    'a native (fast path) run checks its first documents against Rust whole and resolves verified()',
     async () => {
       const encoder = await createEncoder(resolveTokenizer(bundledLlama32TokenizerDir()!), {
         backend: 'native',
@@ -52,6 +57,57 @@ describe('parity gate', () => {
         expect(encoded.lengths).toHaveLength(texts.length);
         await expect(encoder.verified()).resolves.toBeUndefined();
         expect(encoder.backend).toBe('native');
+      } finally {
+        await encoder.close();
+      }
+    },
+  );
+
+  it.runIf(loadNativeModule() !== null)(
+    'a tokenizer.json the fast path does not recognise is encoded whole by Rust, gated by tokenizers.js',
+    async () => {
+      const llama = bundledLlama32TokenizerDir()!;
+      const dir = tempDir();
+      // Llama 3 with an NFC normalizer: the same ids on this text, but a pipeline the fast path leaves alone.
+      const text = readFileSync(join(llama, 'tokenizer.json'), 'utf8');
+      expect(text).toContain('"normalizer": null');
+      writeFileSync(
+        join(dir, 'tokenizer.json'),
+        text.replace('"normalizer": null', '"normalizer": {"type": "NFC"}'),
+      );
+      copyFileSync(join(llama, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
+      const texts = ['Hello, world! ünïcode ✓', "it's we'll 1234567"];
+      const whole = await createEncoder(resolveTokenizer(dir), { backend: 'native', workers: 1 });
+      const fast = await createEncoder(resolveTokenizer(llama), { backend: 'native', workers: 1 });
+      try {
+        expect([whole.fastPath, fast.fastPath]).toEqual([false, true]);
+        const [a, b] = await Promise.all([whole.encode(texts), fast.encode(texts)]);
+        expect(Array.from(a.ids)).toEqual(Array.from(b.ids));
+        await expect(whole.verified()).resolves.toBeUndefined();
+      } finally {
+        await Promise.all([whole.close(), fast.close()]);
+      }
+    },
+  );
+
+  it.runIf(loadNativeModule() !== null)(
+    'a fast path that disagrees with Rust stops the run (verified() rejects, naming the document)',
+    async () => {
+      const resolved = resolveTokenizer(bundledLlama32TokenizerDir()!);
+      const planned = fastPlan(resolved.tokenizerJsonPath);
+      if (!('plan' in planned)) throw new Error(planned.reason);
+      // A wrong plan (another BOS): the documents of the gate then differ from Rust's own encode.
+      const encoder = await createEncoder(resolved, {
+        backend: 'native',
+        workers: 1,
+        plan: { ...planned.plan, prefix: [128001] },
+      });
+      try {
+        const encoded = await encoder.encode(['a', 'b']);
+        expect(Array.from(encoded.ids.subarray(0, 1))).toEqual([128001]);
+        await expect(encoder.verified()).rejects.toThrow(
+          /the fast path and Rust's whole encode disagree on document 1 of the run/,
+        );
       } finally {
         await encoder.close();
       }
