@@ -12,6 +12,7 @@ import { discardOpenWriters } from './load.ts';
 import { type MigrationStatus, migrate, migrationStatus, type SchemaDirs } from './migrations.ts';
 import { buildSnapshot, createFromSnapshot } from './new-warehouse.ts';
 import { recordedPath, warehouseFolder } from './paths.ts';
+import { applyReplacements, REPLACEMENTS_TABLE } from './replacements.ts';
 import { sqlIdent, sqlString } from './sql.ts';
 import { MLDUCK_VERSION, PACKAGE_ROOT } from './version.ts';
 
@@ -361,7 +362,8 @@ export class Warehouse {
     const rows = await this.all<{ table_name: string }>(`
       SELECT c.table_name FROM duckdb_columns() c
       JOIN duckdb_tables() t ON t.table_name = c.table_name AND t.schema_name = c.schema_name
-      WHERE c.column_name = 'ingest_id' AND c.schema_name = 'main' AND c.table_name <> 'ingest_log'
+      WHERE c.column_name = 'ingest_id' AND c.schema_name = 'main'
+        AND c.table_name NOT IN ('ingest_log', '${REPLACEMENTS_TABLE}')
       ORDER BY c.table_name`);
     return rows.map((r) => r.table_name);
   }
@@ -480,8 +482,9 @@ export class Warehouse {
       );
     });
     report.replaced = replacing;
-    // Step 4, when there are older versions to remove (a live process leaves no `running` row of another).
-    if (replacing.length > 0) await this.finishInterruptedIngests();
+    // Step 4: older versions of the path and rows replaced by key go (a live process leaves no `running`
+    // row of another).
+    await this.finishInterruptedIngests();
     return report;
   }
 
@@ -505,10 +508,16 @@ export class Warehouse {
    * Runs on every read-write open and at the end of every ingest. Returns the interrupted ingest ids.
    */
   async finishInterruptedIngests(): Promise<number[]> {
-    const hasLog = await this.scalar<bigint>(
-      "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'ingest_log' AND column_name = 'status'",
+    const [bookkeeping] = await this.all<{ log: boolean; replacements: boolean }>(
+      `SELECT bool_or(table_name = 'ingest_log' AND column_name = 'status') AS log,
+         bool_or(table_name = '${REPLACEMENTS_TABLE}') AS replacements
+       FROM duckdb_columns() WHERE schema_name = 'main'`,
     );
-    if (!hasLog) return [];
+    if (!bookkeeping?.log) return [];
+    // Committed replacements by key first (src/replacements.ts); the rows they delete are not the ingests'.
+    if (bookkeeping.replacements) {
+      await applyReplacements(this.conn, (fn) => this.transaction(fn));
+    }
     const pending = await this.all<{ ingest_id: bigint; status: string }>(
       "SELECT ingest_id, status FROM ingest_log WHERE status IN ('running', 'superseded') ORDER BY ingest_id",
     );

@@ -3,11 +3,13 @@
  * One ingest (one transaction, one ingest_log row) per tarball and per extracted `step-<N>/` directory;
  * a directory argument is walked for both. Everything of a unit lands, or nothing does.
  */
+
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MlduckError } from '../../src/errors.ts';
 import { sha256File } from '../../src/hash.ts';
+import { olderRowsWithKeysOf, replaceOlderRowsByKey } from '../../src/replacements.ts';
 import { type IngestRunOptions, ingestWith, type LoadContext, type Source } from '../../src/source.ts';
 import type { IngestContext, IngestReport, Warehouse } from '../../src/warehouse.ts';
 import { isTaskFileName, type TaskFileRef, taskKeyString } from './layout.ts';
@@ -143,15 +145,21 @@ async function checkUnit(ctx: IngestContext): Promise<void> {
   );
   const olderIds = older.getRows().map((r) => Number(r[0]));
   if (olderIds.length > 0) {
-    const keys = `(SELECT recipe, params, seed, step, task FROM qa_tasks WHERE ingest_id = ${id})`;
-    let replaced = 0;
-    for (const table of ['qa_choices', 'qa_instances', 'qa_tasks']) {
-      const result = await ctx.conn.run(
-        `DELETE FROM ${table} WHERE ingest_id IN (${olderIds.join(', ')})
-           AND (recipe, params, seed, step, task) IN ${keys}`,
-      );
-      if (table === 'qa_tasks') replaced = Number(result.rowsChanged);
-    }
+    const key = ['recipe', 'params', 'seed', 'step', 'task'];
+    const replaced = Number(
+      (
+        await ctx.conn.runAndReadAll(
+          `SELECT count(*) FROM ${olderRowsWithKeysOf(id, 'qa_tasks', key, ['qa_tasks'])}
+             AND ingest_id IN (${olderIds.join(', ')})`,
+        )
+      ).getRows()[0]?.[0] ?? 0,
+    );
+    // Deleted once this ingest has committed (kill-safe, src/replacements.ts).
+    await replaceOlderRowsByKey(ctx.conn, id, {
+      tables: ['qa_choices', 'qa_instances', 'qa_tasks'],
+      key,
+      keysFrom: ['qa_tasks'],
+    });
     ctx.warn(
       `replaced ${replaced} task(s) of the same checkpoints ingested before (ingest ${olderIds.join(', ')})`,
     );

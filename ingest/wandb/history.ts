@@ -3,8 +3,10 @@
  * history row per logged step (`run_id, step, ts, runtime, metrics, extra`) and exploded by unnesting its `metrics` MAP(VARCHAR, JSON).
  * Numbers (and numeric strings, NaN/Inf) go to wandb_history, anything else to wandb_history_objects.
  */
+
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { insertInto } from '../../src/db/tables.ts';
+import { replaceOlderRowsByKey } from '../../src/replacements.ts';
 import { sqlIdent, sqlString } from '../../src/sql.ts';
 import { finiteSql, rawDoubleSql, specialSql, timestampSql } from './json-values.ts';
 
@@ -179,18 +181,19 @@ async function insertLongJson(conn: DuckDBConnection, ingestId: number, table: s
     FROM ${table} WHERE ${d} IS NULL`);
 }
 
-/** A later export of a run replaces its earlier history: delete other ingests' rows of the runs just written. */
+/** A later export of a run replaces its earlier history: other ingests' rows of the runs just written go. */
 async function replaceEarlierHistory(conn: DuckDBConnection, ingestId: number): Promise<void> {
-  // Nothing to replace when no other ingest has history (a first or only history file): skip the scans.
+  // Nothing to replace when no other ingest has history (a first or only history file): no entry.
   const others =
     await conn.runAndReadAll(`SELECT EXISTS (SELECT 1 FROM wandb_history WHERE ingest_id <> ${ingestId})
       OR EXISTS (SELECT 1 FROM wandb_history_objects WHERE ingest_id <> ${ingestId})`);
   if (others.getRows()[0]?.[0] !== true) return;
-  const runIds = `SELECT run_id FROM wandb_history WHERE ingest_id = ${ingestId}
-    UNION SELECT run_id FROM wandb_history_objects WHERE ingest_id = ${ingestId}`;
-  for (const table of ['wandb_history', 'wandb_history_objects']) {
-    await conn.run(`DELETE FROM ${table} WHERE ingest_id <> ${ingestId} AND run_id IN (${runIds})`);
-  }
+  // Deleted once this ingest has committed (kill-safe, src/replacements.ts).
+  await replaceOlderRowsByKey(conn, ingestId, {
+    tables: ['wandb_history', 'wandb_history_objects'],
+    key: ['run_id'],
+    keysFrom: ['wandb_history', 'wandb_history_objects'],
+  });
 }
 
 /**

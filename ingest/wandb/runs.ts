@@ -3,11 +3,13 @@
  * then one SQL path normalises, de-duplicates, replaces earlier rows of the same runs and fills
  * wandb_runs, wandb_run_config, wandb_run_summary, wandb_run_evals and wandb_run_names.
  */
+
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { cellsOf, insertInto, TABLE_COLUMNS } from '../../src/db/tables.ts';
 import { MlduckError } from '../../src/errors.ts';
 import { MAX_JSON_DEPTH } from '../../src/json-depth.ts';
 import { TableWriter } from '../../src/load.ts';
+import { replaceOlderRowsByKey } from '../../src/replacements.ts';
 import { sqlString } from '../../src/sql.ts';
 import {
   finiteSql,
@@ -232,7 +234,7 @@ const INSERT_RUNS = insertInto('wandb_runs', [
   'exported_at',
 ]);
 
-/** Writes the staged runs (replacing every earlier row of the same run ids) into the run tables. */
+/** Writes the staged runs into the run tables; every earlier row of the same run ids is replaced. */
 export async function writeStagedRuns(
   conn: DuckDBConnection,
   ingestId: number,
@@ -240,15 +242,6 @@ export async function writeStagedRuns(
   /** The input file, named in errors. */
   source?: string,
 ): Promise<void> {
-  for (const table of [
-    'wandb_runs',
-    'wandb_run_config',
-    'wandb_run_summary',
-    'wandb_run_evals',
-    'wandb_run_names',
-  ]) {
-    await conn.run(`DELETE FROM ${table} WHERE run_id IN (SELECT run_id FROM ${STAGE})`);
-  }
   const runtime = `COALESCE(TRY_CAST(summary->>'_runtime' AS DOUBLE), TRY_CAST(summary->'_wandb'->>'runtime' AS DOUBLE))`;
   await conn.run(`${INSERT_RUNS}
     SELECT ${ingestId}, run_id, run_name, display_name, state, project, entity,
@@ -264,6 +257,17 @@ export async function writeStagedRuns(
   await refuseTooDeep(conn, 'wandb_run_summary', ingestId, 'summary', source);
   await conn.run(evalsSql(ingestId));
   await writeRunNames(conn, ingestId, `SELECT run_id FROM ${STAGE}`);
+  // The older rows of these runs go once this ingest has committed (kill-safe, src/replacements.ts); the
+  // five tables are written together, so without other wandb_runs rows there is nothing to replace.
+  const others = await conn.runAndReadAll(
+    `SELECT EXISTS (SELECT 1 FROM wandb_runs WHERE ingest_id <> ${ingestId})`,
+  );
+  if (others.getRows()[0]?.[0] !== true) return;
+  await replaceOlderRowsByKey(conn, ingestId, {
+    tables: ['wandb_runs', 'wandb_run_config', 'wandb_run_summary', 'wandb_run_evals', 'wandb_run_names'],
+    key: ['run_id'],
+    keysFrom: ['wandb_runs'],
+  });
 }
 
 /**

@@ -682,6 +682,18 @@ export interface IngestLog {
   replaced_by: Int64 | null;
 }
 
+/** Table `ingest_replacements`: Pending replacements by key: rows of target_table written by ingests older than ingest_id whose key_columns match a row of ingest_id in one of key_tables are deleted once ingest_id is ok (on the same run, or on the next read-write open after a kill); then the entry is removed. Normally empty. */
+export interface IngestReplacements {
+  /** The ingest whose rows replace the older ones (ingest_log.ingest_id). (`BIGINT`) */
+  ingest_id: Int64;
+  /** The table whose older rows are replaced. (`VARCHAR`) */
+  target_table: string;
+  /** The columns that identify what is replaced (run_id; recipe, params, seed, step, task). (`VARCHAR[]`) */
+  key_columns: (string | null)[];
+  /** The tables whose rows of ingest_id give the keys (their union). (`VARCHAR[]`) */
+  key_tables: (string | null)[];
+}
+
 /** View `ingest_summary`: Per ingester kind: how many files are currently ingested, how many attempts failed, their total size and the last ingest time. */
 export interface IngestSummary {
   /** Which ingester read the files. (`VARCHAR`) */
@@ -6071,6 +6083,7 @@ export interface Database {
   finetune_vs_pretrain_scores: FinetuneVsPretrainScores;
   history_wide: HistoryWide;
   ingest_log: IngestLog;
+  ingest_replacements: IngestReplacements;
   ingest_summary: IngestSummary;
   metric_registry: MetricRegistry;
   pickle_tables: PickleTables;
@@ -6307,6 +6320,7 @@ export const TABLE_COLUMNS = {
     'mlduck_version',
     'replaced_by',
   ],
+  ingest_replacements: ['ingest_id', 'target_table', 'key_columns', 'key_tables'],
   pickle_tables: ['ingest_id', 'table_name', 'source_key', 'source_type', 'row_count', 'columns'],
   pretrain_checkpoints: [
     'ingest_id',

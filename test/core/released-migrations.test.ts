@@ -20,6 +20,7 @@ const RELEASED: Record<string, string> = {
   '080_nan_policy.sql': 'd5cda06145306d4ee04975c207587b6c1fe31077926bc7e113fed981fe9c9ea0',
   '090_tokenized_paths_from_warehouse.sql':
     '71399d1fce373c644d4a3c29ca486eacb854ed91077bf7274f4c637add0c8c2d',
+  '100_ingest_replacements.sql': '5c38868685ef78b7a2bf8af087c5f12b8c6dd26d7d642e78c1708bc4ce5bdce9',
 };
 
 describe('released migrations', () => {
