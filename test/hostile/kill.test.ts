@@ -116,13 +116,14 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'qa tarball, beside another recipe',
+    // Beside another recipe, and replacing by key the same checkpoints' tasks read before from the
+    // extracted tree (other paths: src/replacements.ts defers those deletes until the tarball committed).
+    name: 'qa tarball, beside another recipe, replacing the same checkpoints read from a tree',
     async setup(_dir, db) {
-      const tarballs = join(REPO_ROOT, 'examples', 'qa', 'tarballs');
-      expect(
-        (await runCli(['--db', db, '-q', 'ingest', 'qa', join(tarballs, 'dclm-baseline.tar.gz')])).code,
-      ).toBe(0);
-      return ['qa', join(tarballs, 'dolma1.7.tar.gz')];
+      const qa = join(REPO_ROOT, 'examples', 'qa');
+      const inputs = [join(qa, 'tarballs', 'dclm-baseline.tar.gz'), join(qa, 'tree', 'dolma1.7')];
+      expect((await runCli(['--db', db, '-q', 'ingest', 'qa', ...inputs])).code).toBe(0);
+      return ['qa', join(qa, 'tarballs', 'dolma1.7.tar.gz')];
     },
   },
   {
