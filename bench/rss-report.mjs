@@ -1,9 +1,9 @@
-// Preloaded (`node --import`) into the CLI process the tokenize bench runs: writes the process's peak RSS
+// Preloaded (`node --import`) into the CLI process the tokenize bench runs: appends the process's peak RSS
 // to TOKENIZE_BENCH_REPORT when it exits, so the bench measures the real `bin/mlduck.js` (the compiled
-// CLI when it is current) as a whole process without changing it.
-import { writeFileSync } from 'node:fs';
+// CLI when it is current) without changing it. `tokenize` runs in a child of the launcher (it inherits
+// the preload): each process appends its line and the bench adds them up.
+import { appendFileSync } from 'node:fs';
 
 process.on('exit', () => {
-  const report = { seconds: 0, maxRssMb: process.resourceUsage().maxRSS / 1024 };
-  writeFileSync(process.env.TOKENIZE_BENCH_REPORT, JSON.stringify(report));
+  appendFileSync(process.env.TOKENIZE_BENCH_REPORT, `${process.resourceUsage().maxRSS / 1024}\n`);
 });

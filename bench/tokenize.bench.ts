@@ -118,10 +118,13 @@ function runChild(mode: 'cli' | 'raw', args: string[]): Measured {
   });
   const seconds = (performance.now() - started) / 1000;
   if (child.status !== 0) throw new Error(`bench child (${mode}) failed: ${child.stderr}`);
-  const reported = JSON.parse(readFileSync(report, 'utf8')) as Measured;
+  const text = readFileSync(report, 'utf8');
   rmSync(report, { force: true });
-  // The raw mode times its encode loop only (the limit); the CLI is timed as a whole process.
-  return mode === 'raw' ? reported : { ...reported, seconds };
+  // The raw mode times its encode loop only (the limit). The CLI is timed as a whole process, and its
+  // peak RSS is the sum of its processes' peaks (the launcher and the tokenize child live side by side).
+  if (mode === 'raw') return JSON.parse(text) as Measured;
+  const peaks = text.trim().split('\n').map(Number);
+  return { seconds, maxRssMb: peaks.reduce((a, b) => a + b, 0) };
 }
 
 /** Child: the Python seed pipeline's core, Rust encodeBatch in batches of 1000 with ids read once. */
