@@ -93,11 +93,12 @@ describe('tokenize workers fail like the main thread', () => {
   }, 60_000);
 
   it.runIf(process.platform === 'linux')(
-    'tokenize runs in a child with MALLOC_ARENA_MAX=1, which ends (removing its temp folder) when the launcher is SIGKILLed',
+    'tokenize of ≥ 32 MB runs in a child with MALLOC_ARENA_MAX=1, which ends (removing its temp folder) when the launcher is SIGKILLed',
     async () => {
       const dir = tempDir();
       mkdirSync(join(dir, 'in'));
-      writeFileSync(join(dir, 'in', 'big.jsonl'), documents(200_000));
+      const line = `${JSON.stringify({ text: 'the duck reads lines. '.repeat(10) })}\n`;
+      writeFileSync(join(dir, 'in', 'big.jsonl'), line.repeat(Math.ceil(33e6 / line.length)));
       const env = { ...process.env };
       delete env['MALLOC_ARENA_MAX'];
       const launcher = spawn(
