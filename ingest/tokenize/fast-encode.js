@@ -30,22 +30,29 @@ export function compilePlan(plan) {
 
 /**
  * Calls `onSpecial(id)` for each added token and `onPiece(text)` for each pre-token of `text`, in order
- * (stops early when a callback returns false; returns false then).
+ * (stops early when a callback returns false; returns false then). The encoder and the tests both split
+ * through here.
  */
 export function walkPieces(compiled, text, onSpecial, onPiece) {
-  const { special, pieces } = compiled;
-  let from = 0;
-  // Rust pre-tokenizes each stretch between added tokens as a string of its own (lookaheads stop at its end).
+  const { special, sticky, pieces } = compiled;
+  // Rust pre-tokenizes each stretch between added tokens as a string of its own (lookaheads stop at its
+  // end). Matches follow each other (the known patterns match every character); text between two matches
+  // would be a piece of its own.
   const segment = (part) => {
-    pieces.lastIndex = 0;
-    let last = 0;
-    for (let m = pieces.exec(part); m !== null; m = pieces.exec(part)) {
-      if (m.index > last && !onPiece(part.slice(last, m.index))) return false;
-      if (!onPiece(m[0])) return false;
-      last = m.index + m[0].length;
+    for (let at = 0; at < part.length; ) {
+      sticky.lastIndex = at;
+      let end;
+      if (sticky.test(part)) end = sticky.lastIndex;
+      else {
+        pieces.lastIndex = at;
+        end = pieces.exec(part)?.index ?? part.length;
+      }
+      if (!onPiece(part.slice(at, end))) return false;
+      at = end;
     }
-    return last < part.length ? onPiece(part.slice(last)) : true;
+    return true;
   };
+  let from = 0;
   if (special !== null) {
     special.lastIndex = 0;
     for (let m = special.exec(text); m !== null; m = special.exec(text)) {
@@ -113,65 +120,39 @@ export class FastEncoder {
      */
     this.cache = new Map();
     this.multi = [];
-    /** Whether every piece of the document being emitted was cached. */
-    this.complete = true;
     /** Documents encoded whole by Rust (a piece Rust would split differently), for tests and the docs. */
     this.wholeDocuments = 0;
   }
 
   /** Appends the ids of `text` to `out`; false when a piece is not cached (its text goes to `misses`). */
   emit(text, out, misses) {
-    const { compiled } = this;
-    this.complete = true;
+    const { cache, multi, compiled } = this;
+    let complete = true;
     for (const id of compiled.prefix) out.push(id);
-    let from = 0;
-    const { special } = compiled;
-    if (special !== null) {
-      special.lastIndex = 0;
-      for (let m = special.exec(text); m !== null; m = special.exec(text)) {
-        if (m.index > from && !this.emitSegment(text.slice(from, m.index), out, misses)) return false;
-        out.push(compiled.specialIds.get(m[0]));
-        from = m.index + m[0].length;
-      }
-    }
-    if (from < text.length && !this.emitSegment(from === 0 ? text : text.slice(from), out, misses))
-      return false;
+    const finished = walkPieces(
+      compiled,
+      text,
+      (id) => {
+        out.push(id);
+        return true;
+      },
+      (piece) => {
+        const v = cache.get(piece);
+        if (v >= 0) out.push(v);
+        else if (v < SPLIT_BY_RUST) {
+          const ids = multi[-2 - v];
+          for (let k = 0; k < ids.length; k++) out.push(ids[k]);
+        } else {
+          complete = false;
+          // Unknown: collect every miss of the document; known not cacheable: give up on it.
+          if (v === SPLIT_BY_RUST || misses === null) return false;
+          misses.add(piece);
+        }
+        return true;
+      },
+    );
+    if (!finished || !complete) return false;
     for (const id of compiled.suffix) out.push(id);
-    return this.complete;
-  }
-
-  /**
-   * The ids of one stretch of text between added tokens (pre-tokenized alone, as Rust does). Unknown
-   * pieces go to `misses` (this.complete becomes false); false when the document cannot be finished
-   * (a piece Rust does not keep whole, or an unknown one without `misses`).
-   */
-  emitSegment(part, out, misses) {
-    const { cache, multi } = this;
-    const { sticky, pieces } = this.compiled;
-    for (let at = 0; at < part.length; ) {
-      // Matches follow each other (the known patterns match every character); text between two matches
-      // would be a piece of its own.
-      sticky.lastIndex = at;
-      let end;
-      if (sticky.test(part)) end = sticky.lastIndex;
-      else {
-        pieces.lastIndex = at;
-        end = pieces.exec(part)?.index ?? part.length;
-      }
-      const piece = part.slice(at, end);
-      at = end;
-      const v = cache.get(piece);
-      if (v >= 0) out.push(v);
-      else if (v < SPLIT_BY_RUST) {
-        const ids = multi[-2 - v];
-        for (let k = 0; k < ids.length; k++) out.push(ids[k]);
-      } else {
-        this.complete = false;
-        // Unknown: collect every miss of the document; known not cacheable: give up on it.
-        if (v === SPLIT_BY_RUST || misses === null) return false;
-        misses.add(piece);
-      }
-    }
     return true;
   }
 

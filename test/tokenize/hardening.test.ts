@@ -91,6 +91,46 @@ describe('tokenize workers fail like the main thread', () => {
     expect(await exited).toBe('SIGTERM');
     expect(tempFolders(join(dir, 'out'))).toEqual([]);
   }, 60_000);
+
+  it.runIf(process.platform === 'linux')(
+    'tokenize of ≥ 32 MB runs in a child with MALLOC_ARENA_MAX=1, which ends (removing its temp folder) when the launcher is SIGKILLed',
+    async () => {
+      const dir = tempDir();
+      mkdirSync(join(dir, 'in'));
+      const line = `${JSON.stringify({ text: 'the duck reads lines. '.repeat(10) })}\n`;
+      writeFileSync(join(dir, 'in', 'big.jsonl'), line.repeat(Math.ceil(33e6 / line.length)));
+      const env = { ...process.env };
+      delete env['MALLOC_ARENA_MAX'];
+      const launcher = spawn(
+        process.execPath,
+        [BIN, 'tokenize', '--input', 'in', '--output', 'out', '--tokenizer', LLAMA, '--no-register'],
+        { cwd: dir, stdio: 'ignore', env },
+      );
+      const exited = new Promise<void>((resolve) => launcher.on('exit', () => resolve()));
+      while (tempFolders(join(dir, 'out')).length === 0) await new Promise((r) => setTimeout(r, 20));
+      // The temp folder is named by the process that tokenizes: the launcher's child.
+      const pid = Number(tempFolders(join(dir, 'out'))[0]!.replace('.tokenize-tmp-', ''));
+      expect(pid).not.toBe(launcher.pid);
+      expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=1');
+      launcher.kill('SIGKILL');
+      await exited;
+      const alive = () => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      for (let waited = 0; alive() && waited < 10_000; waited += 20)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(alive()).toBe(false);
+      expect(tempFolders(join(dir, 'out'))).toEqual([]);
+      // It stopped, not finished: no manifest.
+      expect(existsSync(join(dir, 'out', 'manifest.json'))).toBe(false);
+    },
+    60_000,
+  );
 });
 
 describe('tokenize: smaller hardening', () => {
