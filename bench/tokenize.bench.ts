@@ -9,6 +9,7 @@
 // too. Two corpus sizes (45 MB and 4.5 MB at BENCH_SCALE=1); BENCH_RSS_SCALES=10,30 adds the peak RSS of
 // the default on corpora 10× and 30× the large one. BENCH_PAIRS (default 3) sets the rounds. mlduck runs
 // as users run it, `node bin/mlduck.js …` (the compiled CLI when `npm run build` is current, else tsx).
+
 import { spawnSync } from 'node:child_process';
 import {
   createWriteStream,
@@ -23,6 +24,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundledLlama32TokenizerDir, loadNativeModule } from '../ingest/tokenize/tokenizer.ts';
+import { mulberry32 } from '../scripts/tools/prng.ts';
 
 const SCALE = Number(process.env['BENCH_SCALE'] ?? '1');
 const LARGE_BYTES = Math.max(64 * 1024, Math.round(45e6 * SCALE));
@@ -35,17 +37,6 @@ const PYTHON = process.env['BENCH_PYTHON'] ?? 'python3';
 const MAX_SEQ_LENGTH = 1024;
 const SELF = fileURLToPath(import.meta.url);
 
-/** A deterministic PRNG (mulberry32): the corpus is the same in every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SYLLABLES = 'ka,lo,mi,ne,ta,ri,su,ve,do,an,el,or,is,un,pre,con,tion,ing,er,al,ph,str,qu,ex,ab'.split(
   ',',
 );
@@ -55,7 +46,7 @@ const COMMON = 'the,of,and,to,in,is,that,for,it,as,with,was,on,by,are,this,from,
 
 /** Writes a JSONL corpus of mixed prose, code and numbers (many distinct words, so caches do not flatter). */
 async function writeCorpus(path: string, bytes: number, seed: number): Promise<number> {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const out = createWriteStream(path);
   const categories = ['instruction_chat', 'code', 'math_reasoning', 'factual_qa'];
   let written = 0;

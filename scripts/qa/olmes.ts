@@ -6,9 +6,11 @@
  * instances), so recomputed accuracies match metrics.json. Used by the example generator, tests and the
  * benchmark.
  */
+
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
+import { mulberry32 } from '../tools/prng.ts';
 
 export interface TaskSpec {
   task: string;
@@ -66,14 +68,7 @@ export interface CheckpointSpec {
 
 /** A small deterministic PRNG (mulberry32), seeded from a string. */
 export function rng(seedText: string): () => number {
-  let a = createHash('sha256').update(seedText).digest().readUInt32LE(0);
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(createHash('sha256').update(seedText).digest().readUInt32LE(0));
 }
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');

@@ -3,6 +3,7 @@
 // over every Unicode code point (each in runs of its class, most also between letters, digits, spaces,
 // newlines and apostrophes), every short string over an alphabet of the characters the pattern treats
 // specially, the example corpora and a seeded sweep of hostile strings.
+
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import {
 } from '../../ingest/tokenize/fast-plan.ts';
 import { LETTER, NUMBER, ONIG_TOKENIZERS_VERSION, SPACE } from '../../ingest/tokenize/onig-unicode.ts';
 import { bundledLlama32TokenizerDir, loadNativeModule } from '../../ingest/tokenize/tokenizer.ts';
+import { mulberry32 } from '../../scripts/tools/prng.ts';
 import { REPO_ROOT } from '../helpers.ts';
 
 interface RustTokenizer {
@@ -32,17 +34,6 @@ function llamaPlan(): FastPlan {
   const result = planFromJson(llamaHead);
   if (!('plan' in result)) throw new Error(result.reason);
   return result.plan;
-}
-
-/** A deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('fast path: which tokenizer.json it takes', () => {
@@ -158,7 +149,7 @@ describe.runIf(native !== null)('fast path: V8 split = Rust preTokenizeString', 
   });
 
   it('code points between letters, digits, spaces, newlines and apostrophes (unassigned and private-use ones sampled)', () => {
-    const rand = prng(16);
+    const rand = mulberry32(16);
     const selected = [
       ...classes.letter.filter((c) => c.codePointAt(0)! < 0x20000 || rand() < 1 / 64),
       ...classes.number,
@@ -259,7 +250,7 @@ describe.runIf(native !== null)('fast path: V8 split = Rust preTokenizeString', 
     };
     walk(join(REPO_ROOT, 'examples', 'corpus'));
     expect(corpus.length).toBeGreaterThan(20);
-    const rand = prng(42);
+    const rand = mulberry32(42);
     const pool = [
       ..."abcXYZ'sStLlEeſ019٣ \t\r\n.,-_()<>|?!",
       '\u00a0',
