@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   type DuckDBConnection,
   DuckDBInstance,
@@ -215,6 +215,26 @@ export class Warehouse {
     this.conn = conn;
     this.sqlDir = sqlDir;
     this.viewsDir = viewsDir;
+  }
+
+  /**
+   * Fails now, with the error `open` would give, when a later read-write open of `path` would fail: an
+   * existing warehouse is opened and let go (another process holding it is found before a long job, not
+   * after it); for one that does not exist yet only its folder is checked, so a job that fails creates no
+   * warehouse and the new one is made once, when the job writes to it.
+   */
+  static async checkWritable(path: string = DEFAULT_DB_PATH): Promise<void> {
+    if (path === ':memory:') return;
+    if (existsSync(path)) {
+      (await Warehouse.open(path)).close();
+      return;
+    }
+    const folder = dirname(resolve(path));
+    if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new MlduckError(`cannot open warehouse ${path}: its folder ${folder} does not exist`, {
+        kind: 'input',
+      });
+    }
   }
 
   /** Opens (or creates) a warehouse and brings its schema up to date unless read-only. */

@@ -146,12 +146,9 @@ export const tokenizePlugin: MlduckPlugin = {
         const ranked = flags.rank !== undefined || flags.worldSize !== undefined;
         // A rank writes its own manifest; `tokenize merge` registers the whole output once.
         const register = flags.register && !ranked;
-        if (register) {
-          // A warehouse another process holds is found now, not after minutes of tokenizing: open it and
-          // let go (holding it would lock out every reader for the whole run).
-          const probe = await Warehouse.open(ctx.dbPath);
-          probe.close();
-        }
+        // A warehouse another process holds is found now, not after minutes of tokenizing (holding it
+        // would lock out every reader for the whole run).
+        if (register) await Warehouse.checkWritable(ctx.dbPath);
         const progress = progressReporter(ctx.out);
         const options: TokenizeOptions = {
           input,
@@ -206,7 +203,7 @@ export const tokenizePlugin: MlduckPlugin = {
       .action(async (output: string, flags: { register: boolean }) => {
         // `tokenize merge OUT --no-register` may hand the flag to `tokenize`, which has it too.
         const register = flags.register && tokenize.opts<{ register: boolean }>().register;
-        if (register) (await Warehouse.open(ctx.dbPath)).close();
+        if (register) await Warehouse.checkWritable(ctx.dbPath);
         const merged = mergeRankManifests(output);
         const splits = Object.values(merged.manifest.splits);
         ctx.out.data(

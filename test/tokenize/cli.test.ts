@@ -123,6 +123,16 @@ describe('mlduck tokenize (CLI)', () => {
     const bad = await runCli([...base, '--input', join(dir, 'in'), '--workers', '1'], { cwd: dir });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/broken\.jsonl:3: invalid JSON/);
+    // The warehouse is made when the output is registered: a run that fails leaves none behind.
+    expect(existsSync(join(dir, 'w.duckdb'))).toBe(false);
+    // A warehouse that could not be made is found before any tokenizing.
+    const nowhere = await runCli(
+      ['--db', join(dir, 'no-such-folder', 'w.duckdb'), ...base.slice(2), '--input', join(dir, 'in')],
+      { cwd: dir },
+    );
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/cannot open warehouse .*no-such-folder.*does not exist/);
+    expect(nowhere.stderr).not.toMatch(/invalid JSON/);
     const usage = await runCli([...base, '--input', join(dir, 'in'), '--max-seq-length', 'lots'], {
       cwd: dir,
     });
