@@ -100,6 +100,9 @@ export async function buildCli(root) {
     bundle: true,
     external: UNBUNDLED_PACKAGES,
     plugins: [ownLocationPlugin(root)],
+    // Whitespace and syntax only (names stay, so stack traces read): 3.9 → 2.7 MB, less to parse at start.
+    minifyWhitespace: true,
+    minifySyntax: true,
     // Bundled CommonJS packages call require() (node: modules, the unbundled packages).
     banner: {
       js: "import { createRequire as mlduckCreateRequire } from 'node:module';\nconst require = mlduckCreateRequire(import.meta.url);",
