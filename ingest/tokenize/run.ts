@@ -1,15 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { confinedPath, safeSegment } from '../../src/confine.ts';
 import { MlduckError } from '../../src/errors.ts';
 import { sha256File } from '../../src/hash.ts';
@@ -257,8 +259,13 @@ function clearSplitDir(dir: string, split: string): void {
   }
 }
 
-/** The run's staging folder in the output (DuckDB spill files); the pid tells whether its owner lives. */
-const STAGING_DIR = /^\.tokenize-tmp-(\d+)$/;
+/**
+ * The run's staging folder in the output (DuckDB spill files), `.tokenize-tmp-<pid>-<random>` (ranks on
+ * other machines sharing the output may have the same pid: containers number from 1); named
+ * `.tokenize-new-…` while it is being made, and renamed once its owner file is written.
+ */
+const STAGING_DIR = /^\.tokenize-(?:tmp|new)-(\d+)(?:-[0-9a-f]+)?$/;
+/** In a staging folder: the machine's name, then (Linux) its process's start time, one per line. */
 const STAGING_OWNER_FILE = 'host';
 
 function isAlive(pid: number): boolean {
@@ -271,9 +278,30 @@ function isAlive(pid: number): boolean {
 }
 
 /**
+ * When process `pid` started (Linux: /proc/<pid>/stat, clock ticks since boot), or '' where that cannot be
+ * read. With the pid it names one process: pids are reused (a busy machine wraps Linux's 32,768 within
+ * minutes: every thread takes one), so a live pid alone does not say the folder's owner still runs.
+ */
+function processStartTime(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), from field 3 on; the start time is field 22.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Whether the process that made a staging folder (its pid, its owner file's start time) still runs. */
+function ownerRuns(pid: number, startedAt: string): boolean {
+  if (!isAlive(pid)) return false;
+  return startedAt === '' || processStartTime(pid) === startedAt;
+}
+
+/**
  * Removes the staging folders of killed runs: `.tokenize-tmp-<pid>` folders (not links) whose process is
- * gone. A folder made on another machine (an output on a shared file system) is left alone: its pid means
- * nothing here.
+ * gone (or whose pid is now another process's). A folder made on another machine (an output on a shared
+ * file system) is left alone: its pid means nothing here.
  */
 export function removeStaleStagingDirs(outputDir: string): string[] {
   if (!existsSync(outputDir)) return [];
@@ -284,10 +312,13 @@ export function removeStaleStagingDirs(outputDir: string): string[] {
     const pid = Number(match[1]);
     const dir = join(outputDir, name);
     try {
-      if (pid === process.pid || !lstatSync(dir).isDirectory() || isAlive(pid)) continue;
+      if (pid === process.pid || !lstatSync(dir).isDirectory()) continue;
       const ownerFile = join(dir, STAGING_OWNER_FILE);
-      const owner = existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8').trim() : null;
-      if (owner !== null && owner !== hostname()) continue;
+      const [host = null, startedAt = ''] = existsSync(ownerFile)
+        ? readFileSync(ownerFile, 'utf8').split('\n')
+        : [];
+      if (host !== null && host !== hostname()) continue;
+      if (ownerRuns(pid, startedAt)) continue;
       rmSync(dir, { recursive: true, force: true });
       removed.push(name);
     } catch (error) {
@@ -298,10 +329,17 @@ export function removeStaleStagingDirs(outputDir: string): string[] {
   return removed;
 }
 
-/** Makes the run's staging folder, signed with this machine's name for removeStaleStagingDirs. */
+/** The name of this run's staging folder in `outputDir`. */
+function stagingDirName(outputDir: string): string {
+  return join(outputDir, `.tokenize-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** Makes the run's staging folder, signed with this machine's name and this process's start time. */
 function createStagingDir(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, STAGING_OWNER_FILE), `${hostname()}\n`);
+  const making = join(dirname(dir), basename(dir).replace('.tokenize-tmp-', '.tokenize-new-'));
+  mkdirSync(making, { recursive: true });
+  writeFileSync(join(making, STAGING_OWNER_FILE), `${hostname()}\n${processStartTime(process.pid)}\n`);
+  renameSync(making, dir);
 }
 
 /**
@@ -382,7 +420,7 @@ export async function tokenizeCorpus(options: TokenizeOptions): Promise<Tokenize
   const existing = options.force ? null : readManifest(outputDir, manifestFile);
 
   let encoder: DocumentEncoder | null = null;
-  const stagingDir = join(outputDir, `.tokenize-tmp-${process.pid}`);
+  const stagingDir = stagingDirName(outputDir);
   const unregisterSignals = removeOnSignal(stagingDir);
   /** The shard writer thread, started when a split first needs it. */
   let sink: Promise<ShardSink> | null = null;
