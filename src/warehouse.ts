@@ -200,6 +200,7 @@ export class Warehouse {
   private readonly viewsDir: string;
   private inTransaction = false;
   private closed = false;
+  private bookkeeping: { log: boolean; replacements: boolean } | null = null;
 
   private constructor(
     path: string,
@@ -368,6 +369,7 @@ export class Warehouse {
   /** Applies pending `sql/` migrations in order, each in its own transaction, then syncs `views/`. */
   async migrate(): Promise<{ applied: string[]; views: string[] }> {
     this.assertWritable('migrating');
+    this.bookkeeping = null; // a migration may add a bookkeeping table
     return migrate(this, this.schemaDirs);
   }
 
@@ -522,18 +524,30 @@ export class Warehouse {
   }
 
   /**
+   * Which bookkeeping tables the schema has, looked up once per migration: this runs after every ingest,
+   * and duckdb_columns() lists every view column too.
+   */
+  private async bookkeepingTables(): Promise<{ log: boolean; replacements: boolean }> {
+    if (!this.bookkeeping) {
+      const [found] = await this.all<{ log: boolean | null; replacements: boolean | null }>(
+        `SELECT bool_or(table_name = 'ingest_log' AND column_name = 'status') AS log,
+           bool_or(table_name = '${REPLACEMENTS_TABLE}') AS replacements
+         FROM duckdb_columns() WHERE schema_name = 'main'`,
+      );
+      this.bookkeeping = { log: found?.log === true, replacements: found?.replacements === true };
+    }
+    return this.bookkeeping;
+  }
+
+  /**
    * Finishes what a killed process left: the rows of `running` ingests (killed before or while their data
    * committed) and of `superseded` ones (replaced by a newer version that committed) are deleted, then
    * their log rows say `interrupted` / `replaced`. Cheap when there is nothing to do (one small query).
    * Runs on every read-write open and at the end of every ingest. Returns the interrupted ingest ids.
    */
   async finishInterruptedIngests(): Promise<number[]> {
-    const [bookkeeping] = await this.all<{ log: boolean; replacements: boolean }>(
-      `SELECT bool_or(table_name = 'ingest_log' AND column_name = 'status') AS log,
-         bool_or(table_name = '${REPLACEMENTS_TABLE}') AS replacements
-       FROM duckdb_columns() WHERE schema_name = 'main'`,
-    );
-    if (!bookkeeping?.log) return [];
+    const bookkeeping = await this.bookkeepingTables();
+    if (!bookkeeping.log) return [];
     // Committed replacements by key first (src/replacements.ts); the rows they delete are not the ingests'.
     if (bookkeeping.replacements) {
       await applyReplacements(this.conn, (fn) => this.transaction(fn));

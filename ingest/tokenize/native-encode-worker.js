@@ -1,5 +1,6 @@
 // A native (Rust `tokenizers`) encoder thread, in plain JavaScript so that it starts without the TypeScript
-// loader (tsx costs each worker a few hundred ms of CPU at start). It speaks the protocol of encode-worker.ts:
+// loader (tsx costs each worker a few hundred ms of CPU at start). It speaks the protocol of encode.ts
+// (WorkerInit, WorkerRequest, WorkerResponse):
 // workerData is a WorkerInit; requests { seq, texts, eosId, templateAddsEos } get { seq, ids, lengths }
 // (transferred) or { seq, error }; { ready: true, lookup? } once the tokenizer is loaded. With
 // workerData.lookup (token names), `lookup` answers what the main thread needs for the special ids — their
